@@ -1,0 +1,6 @@
+//! l2mac: an LLM automatic computer that turns a task into files on disk through a managed agent loop.
+//!
+//! The crate is one library with a thin binary (`src/main.rs`) on top; see ARCHITECTURE.md for the
+//! module map. Arrows point down: `control` uses `llm`, `tools`, `store`, `exec`; `dse` uses `sim`.
+
+pub mod sim;

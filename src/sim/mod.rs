@@ -1,0 +1,1 @@
+//! Native simulator backends: plain libraries with a config struct in and a stats struct out.
