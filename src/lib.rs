@@ -4,3 +4,4 @@
 //! module map. Arrows point down: `control` uses `llm`, `tools`, `store`, `exec`; `dse` uses `sim`.
 
 pub mod sim;
+pub mod llm;

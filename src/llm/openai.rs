@@ -1,0 +1,462 @@
+//! The OpenAI-compatible chat client (OpenAI, vLLM, Ollama, llama.cpp servers): request shaping,
+//! provider quirks as settings, retries, and both tool-calling modes.
+
+use std::time::Duration;
+
+use async_openai::config::{Config, OpenAIConfig};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::retry::{parse_retry_after, RetryPolicy};
+use super::textmode::{parse_tool_calls, to_text_request};
+use super::{
+    ChatModel, ChatRequest, ChatResponse, LlmError, Message, Role, ToolCall, ToolChoice, ToolMode,
+    Usage,
+};
+
+/// Provider-compatibility settings, so server quirks are configuration, not special cases in
+/// the agent loop. `llama_cpp()` matches llama-cpp-python's OpenAI server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Compat {
+    /// Send `tool_choice` even when it is "auto": llama-cpp-python ignores tools without it.
+    pub always_send_tool_choice: bool,
+    /// The server rejects `tool_choice: "required"`; send "auto" instead.
+    pub required_unsupported: bool,
+    /// Assistant messages with tool calls carry `"content": ""` instead of null.
+    pub empty_content_with_tool_calls: bool,
+    /// The server may answer "auto" with the plain text `functions.NAME:`; ask again naming NAME.
+    pub recover_functions_text: bool,
+}
+
+impl Compat {
+    pub fn standard() -> Self {
+        Self {
+            always_send_tool_choice: true,
+            required_unsupported: false,
+            empty_content_with_tool_calls: true,
+            recover_functions_text: true,
+        }
+    }
+    pub fn llama_cpp() -> Self {
+        Self {
+            always_send_tool_choice: true,
+            required_unsupported: true,
+            empty_content_with_tool_calls: true,
+            recover_functions_text: true,
+        }
+    }
+}
+
+impl Default for Compat {
+    fn default() -> Self {
+        Self::standard()
+    }
+}
+
+#[derive(Clone)]
+pub struct OpenAiOptions {
+    pub base_url: String,
+    pub api_key: Option<String>,
+    pub model: String,
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+    pub tool_mode: ToolMode,
+    pub compat: Compat,
+    /// The tool protocol text used in `text` mode (rendered from prompts/).
+    pub text_tools_prompt: String,
+}
+
+impl std::fmt::Debug for OpenAiOptions {
+    // Written by hand so the API key can never reach a log line through `{:?}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenAiOptions")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("model", &self.model)
+            .field("request_timeout", &self.request_timeout)
+            .field("tool_mode", &self.tool_mode)
+            .field("compat", &self.compat)
+            .finish()
+    }
+}
+
+pub struct OpenAiClient {
+    options: OpenAiOptions,
+    config: OpenAIConfig,
+    http: reqwest::Client,
+}
+
+impl OpenAiClient {
+    pub fn new(options: OpenAiOptions) -> Result<Self, LlmError> {
+        if options.base_url.trim().is_empty() {
+            return Err(LlmError::Config("the base URL is empty".into()));
+        }
+        let config = OpenAIConfig::new()
+            .with_api_base(options.base_url.trim_end_matches('/'))
+            .with_api_key(options.api_key.clone().unwrap_or_default());
+        let http = reqwest::Client::builder()
+            .timeout(options.request_timeout)
+            .build()
+            .map_err(|e| LlmError::Config(format!("HTTP client: {e}")))?;
+        Ok(Self {
+            options,
+            config,
+            http,
+        })
+    }
+
+    pub fn options(&self) -> &OpenAiOptions {
+        &self.options
+    }
+
+    /// The JSON body sent for `request` (public so transcripts and tests can see the exact wire form).
+    pub fn request_body(&self, request: &ChatRequest) -> Value {
+        let compat = &self.options.compat;
+        let messages: Vec<Value> = request
+            .messages
+            .iter()
+            .map(|m| message_json(m, compat))
+            .collect();
+        let mut body = json!({
+            "model": self.options.model,
+            "messages": messages,
+            "temperature": request.temperature,
+            "stream": false,
+        });
+        if let Some(max) = request.max_tokens {
+            body["max_tokens"] = json!(max);
+        }
+        if !request.tools.is_empty() {
+            body["tools"] = request
+                .tools
+                .iter()
+                .map(|t| {
+                    json!({"type": "function", "function": {
+                        "name": t.name, "description": t.description, "parameters": t.parameters}})
+                })
+                .collect();
+            let choice = match &request.tool_choice {
+                ToolChoice::Auto => compat.always_send_tool_choice.then(|| json!("auto")),
+                ToolChoice::None => Some(json!("none")),
+                ToolChoice::Required if compat.required_unsupported => Some(json!("auto")),
+                ToolChoice::Required => Some(json!("required")),
+                ToolChoice::Named(name) => {
+                    Some(json!({"type": "function", "function": {"name": name}}))
+                }
+            };
+            if let Some(choice) = choice {
+                body["tool_choice"] = choice;
+            }
+        }
+        body
+    }
+
+    async fn post_once(&self, body: &Value) -> Result<Value, LlmError> {
+        let url = self.config.url("/chat/completions");
+        let response = self
+            .http
+            .post(&url)
+            .headers(self.config.headers())
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| LlmError::Transport {
+                url: url.clone(),
+                message: describe_reqwest(&e),
+            })?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let text = response.text().await.map_err(|e| LlmError::Transport {
+            url: url.clone(),
+            message: describe_reqwest(&e),
+        })?;
+        if !(200..300).contains(&status) {
+            if is_context_length_error(status, &text) {
+                return Err(LlmError::ContextLength(shorten(&text, 500)));
+            }
+            return Err(LlmError::Http {
+                status,
+                body: shorten(&text, 2000),
+                retry_after,
+            });
+        }
+        serde_json::from_str(&text)
+            .map_err(|e| LlmError::Decode(format!("{e}: {}", shorten(&text, 500))))
+    }
+
+    async fn call(&self, request: &ChatRequest) -> Result<ChatResponse, LlmError> {
+        let body = self.request_body(request);
+        let raw = self.options.retry.run(|| self.post_once(&body)).await?;
+        parse_response(&raw)
+    }
+}
+
+#[async_trait::async_trait]
+impl ChatModel for OpenAiClient {
+    async fn chat(&self, request: &ChatRequest) -> Result<ChatResponse, LlmError> {
+        if self.options.tool_mode == ToolMode::Text && !request.tools.is_empty() {
+            let known: Vec<String> = request.tools.iter().map(|t| t.name.clone()).collect();
+            let text_request = to_text_request(request, &self.options.text_tools_prompt);
+            let mut response = self.call(&text_request).await?;
+            let calls = parse_tool_calls(&response.message.content, &known, "text_call_");
+            response.message.tool_calls = calls;
+            return Ok(response);
+        }
+        let mut response = self.call(request).await?;
+        if self.options.compat.recover_functions_text && response.message.tool_calls.is_empty() {
+            if let Some(name) = functions_text_tool(&response.message.content) {
+                if request.tools.iter().any(|t| t.name == name) {
+                    let mut again = request.clone();
+                    again.tool_choice = ToolChoice::Named(name);
+                    let second = self.call(&again).await?;
+                    let usage = Usage {
+                        prompt_tokens: response.usage.prompt_tokens + second.usage.prompt_tokens,
+                        completion_tokens: response.usage.completion_tokens
+                            + second.usage.completion_tokens,
+                    };
+                    response = ChatResponse { usage, ..second };
+                }
+            }
+        }
+        Ok(response)
+    }
+
+    fn model_name(&self) -> &str {
+        &self.options.model
+    }
+}
+
+fn message_json(m: &Message, compat: &Compat) -> Value {
+    let role = match m.role {
+        Role::System => "system",
+        Role::User => "user",
+        Role::Assistant => "assistant",
+        Role::Tool => "tool",
+    };
+    let mut v = json!({"role": role, "content": m.content});
+    if !m.tool_calls.is_empty() {
+        v["tool_calls"] = m
+            .tool_calls
+            .iter()
+            .map(|c| json!({"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}))
+            .collect();
+        if m.content.is_empty() && !compat.empty_content_with_tool_calls {
+            v["content"] = Value::Null;
+        }
+    }
+    if let Some(id) = &m.tool_call_id {
+        v["tool_call_id"] = json!(id);
+    }
+    v
+}
+
+/// Reads a chat-completions response, tolerating servers that send arguments as objects or
+/// omit call ids.
+pub fn parse_response(raw: &Value) -> Result<ChatResponse, LlmError> {
+    let choice = raw
+        .get("choices")
+        .and_then(|c| c.get(0))
+        .ok_or_else(|| LlmError::Decode(format!("no `choices[0]` in {}", shorten(&raw.to_string(), 300))))?;
+    let msg = choice
+        .get("message")
+        .ok_or_else(|| LlmError::Decode("no `message` in choices[0]".into()))?;
+    let content = msg
+        .get("content")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let mut tool_calls = Vec::new();
+    if let Some(calls) = msg.get("tool_calls").and_then(Value::as_array) {
+        for (i, c) in calls.iter().enumerate() {
+            let f = c.get("function").unwrap_or(c);
+            let name = f.get("name").and_then(Value::as_str).unwrap_or_default();
+            let arguments = match f.get("arguments") {
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => "{}".to_string(),
+            };
+            let id = c
+                .get("id")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("call_{i}"));
+            tool_calls.push(ToolCall {
+                id,
+                name: name.to_string(),
+                arguments,
+            });
+        }
+    }
+    let usage = raw.get("usage");
+    let field = |k: &str| usage.and_then(|u| u.get(k)).and_then(Value::as_u64).unwrap_or(0);
+    Ok(ChatResponse {
+        message: Message {
+            role: Role::Assistant,
+            content,
+            tool_calls,
+            tool_call_id: None,
+        },
+        usage: Usage {
+            prompt_tokens: field("prompt_tokens"),
+            completion_tokens: field("completion_tokens"),
+        },
+        finish_reason: choice
+            .get("finish_reason")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    })
+}
+
+/// `functions.write_files:` (llama-cpp-python's text leak of a tool choice) -> `write_files`.
+fn functions_text_tool(content: &str) -> Option<String> {
+    let rest = content.trim_start().strip_prefix("functions.")?;
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
+fn is_context_length_error(status: u16, body: &str) -> bool {
+    let b = body.to_ascii_lowercase();
+    (400..500).contains(&status)
+        && (b.contains("context_length_exceeded")
+            || b.contains("maximum context length")
+            || b.contains("context window")
+            || b.contains("exceed context")
+            || b.contains("too many tokens"))
+}
+
+fn describe_reqwest(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "the request timed out".into()
+    } else if e.is_connect() {
+        format!("connection failed ({e})")
+    } else {
+        e.to_string()
+    }
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::ToolSpec;
+
+    fn client(compat: Compat) -> OpenAiClient {
+        OpenAiClient::new(OpenAiOptions {
+            base_url: "http://127.0.0.1:9/v1".into(),
+            api_key: Some("sk-secret".into()),
+            model: "m".into(),
+            request_timeout: Duration::from_secs(1),
+            retry: RetryPolicy::default(),
+            tool_mode: ToolMode::Native,
+            compat,
+            text_tools_prompt: String::new(),
+        })
+        .expect("client")
+    }
+
+    fn request(choice: ToolChoice) -> ChatRequest {
+        ChatRequest {
+            messages: vec![Message {
+                role: Role::Assistant,
+                content: String::new(),
+                tool_calls: vec![ToolCall {
+                    id: "c".into(),
+                    name: "t".into(),
+                    arguments: "{}".into(),
+                }],
+                tool_call_id: None,
+            }],
+            tools: vec![ToolSpec {
+                name: "t".into(),
+                description: "d".into(),
+                parameters: json!({"type": "object"}),
+            }],
+            tool_choice: choice,
+            temperature: 0.2,
+            max_tokens: Some(100),
+        }
+    }
+
+    #[test]
+    fn llama_cpp_body_follows_its_quirks() {
+        let body = client(Compat::llama_cpp()).request_body(&request(ToolChoice::Required));
+        assert_eq!(body["tool_choice"], json!("auto"));
+        assert_eq!(body["messages"][0]["content"], json!(""));
+        let mut compat = Compat::standard();
+        compat.empty_content_with_tool_calls = false;
+        let body = client(compat).request_body(&request(ToolChoice::Required));
+        assert_eq!(body["tool_choice"], json!("required"));
+        assert_eq!(body["messages"][0]["content"], Value::Null);
+    }
+
+    #[test]
+    fn named_choice_and_tool_schema_shape() {
+        let body = client(Compat::standard()).request_body(&request(ToolChoice::Named("t".into())));
+        assert_eq!(
+            body["tool_choice"],
+            json!({"type": "function", "function": {"name": "t"}})
+        );
+        assert_eq!(
+            body["tools"],
+            json!([{"type": "function", "function": {"name": "t", "description": "d", "parameters": {"type": "object"}}}])
+        );
+        assert_eq!(body["max_tokens"], json!(100));
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_key() {
+        let c = client(Compat::standard());
+        let shown = format!("{:?}", c.options());
+        assert!(!shown.contains("sk-secret"), "{shown}");
+        assert!(shown.contains("<redacted>"));
+    }
+
+    #[test]
+    fn parses_object_arguments_and_missing_ids() {
+        let raw = json!({"choices": [{"message": {"content": null, "tool_calls": [
+            {"function": {"name": "t", "arguments": {"a": 1}}}]}, "finish_reason": "tool_calls"}],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 7}});
+        let r = parse_response(&raw).expect("parse");
+        assert_eq!(
+            r.message.tool_calls,
+            vec![ToolCall {
+                id: "call_0".into(),
+                name: "t".into(),
+                arguments: "{\"a\":1}".into()
+            }]
+        );
+        assert_eq!(
+            r.usage,
+            Usage {
+                prompt_tokens: 5,
+                completion_tokens: 7
+            }
+        );
+    }
+
+    #[test]
+    fn recognises_functions_text_and_context_errors() {
+        assert_eq!(functions_text_tool("functions.write_files:"), Some("write_files".into()));
+        assert_eq!(functions_text_tool("hello"), None);
+        assert!(is_context_length_error(400, "{\"error\":{\"code\":\"context_length_exceeded\"}}"));
+        assert!(!is_context_length_error(500, "context window"));
+    }
+}
