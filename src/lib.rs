@@ -5,3 +5,6 @@
 
 pub mod sim;
 pub mod llm;
+pub mod prompts;
+pub mod tools;
+pub mod control;

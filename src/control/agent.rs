@@ -1,0 +1,407 @@
+//! The per-instruction agent as a small state machine that does no I/O: the runner asks it what
+//! to do next (`CallModel`, `CallTools`, `Restart`, ...) and feeds results back, so every state
+//! can be saved, resumed and tested.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+
+use serde::{Deserialize, Serialize};
+
+use super::context;
+use super::state::RunSettings;
+use crate::llm::tokens::TokenCounter;
+use crate::llm::{ChatRequest, ChatResponse, Message, Role, ToolCall, ToolChoice, ToolSpec};
+use crate::tools::ToolOutput;
+
+/// Identical replies in a row that count as a loop.
+const LOOP_REPEATS: usize = 3;
+/// Turns run at the raised temperature after a loop.
+const HOT_TURNS: u32 = 3;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AgentPhase {
+    Working,
+    /// Asking the model for a progress summary before clearing its context.
+    Summarising,
+    /// The summary is in; the runner must build a fresh context around `carry`.
+    NeedsRestart,
+    Done { summary: String },
+    Failed { reason: String },
+}
+
+/// What the runner should do next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Next {
+    CallModel(ChatRequest),
+    CallTools(Vec<ToolCall>),
+    /// Build a fresh context (system + step prompt with `carry`) and call `restart`.
+    Restart { carry: String },
+    Done(String),
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepAgent {
+    pub step_index: usize,
+    pub messages: Vec<Message>,
+    pub turns: u32,
+    pub restarts: u32,
+    pub phase: AgentPhase,
+    /// Tool calls of the last assistant message that have no result yet (saved so a killed run
+    /// runs them on resume instead of losing them).
+    pub pending_calls: Vec<ToolCall>,
+    pub carry: Option<String>,
+    #[serde(default)]
+    recent_hashes: Vec<u64>,
+    #[serde(default)]
+    hot_turns: u32,
+    /// A loop nudge held back until the pending tool results are in.
+    #[serde(default)]
+    carry_nudge: Option<String>,
+}
+
+/// Events the machine wants reported; the runner turns them into UI events.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    Compacted { elided: usize },
+    LoopDetected { repeats: usize },
+    RestartNeeded,
+}
+
+impl StepAgent {
+    pub fn new(step_index: usize, fresh: Vec<Message>) -> Self {
+        Self {
+            step_index,
+            messages: fresh,
+            turns: 0,
+            restarts: 0,
+            phase: AgentPhase::Working,
+            pending_calls: Vec::new(),
+            carry: None,
+            recent_hashes: Vec::new(),
+            hot_turns: 0,
+            carry_nudge: None,
+        }
+    }
+
+    /// Keeps the prompt under the window: first elide old tool outputs (never separating a call
+    /// from its result), then, if that is not enough, switch to summarise-and-restart.
+    pub fn manage_context(
+        &mut self,
+        settings: &RunSettings,
+        tools: &[ToolSpec],
+        counter: &TokenCounter,
+    ) -> Vec<Notice> {
+        let mut notices = Vec::new();
+        if self.phase != AgentPhase::Working {
+            return notices;
+        }
+        let limit = context::budget(settings);
+        if counter.count_prompt(&self.messages, tools) <= limit {
+            return notices;
+        }
+        let elided = context::elide_old_tool_outputs(&mut self.messages, 2);
+        if elided > 0 {
+            notices.push(Notice::Compacted { elided });
+        }
+        if counter.count_prompt(&self.messages, tools) > limit {
+            self.begin_summary(settings);
+            notices.push(Notice::RestartNeeded);
+        }
+        notices
+    }
+
+    /// The model rejected the prompt as too long (our count was off): summarise now.
+    pub fn on_context_overflow(&mut self, settings: &RunSettings) {
+        match self.phase {
+            AgentPhase::Summarising => {
+                // Even the summary request overflowed: restart from the last carry; the
+                // files on disk hold the progress.
+                let carry = self.carry.clone().unwrap_or_default();
+                self.carry = Some(format!(
+                    "{carry}\n(Your context overflowed before you could summarise; check the files to see what is done.)"
+                ).trim().to_string());
+                self.phase = AgentPhase::NeedsRestart;
+            }
+            _ => self.begin_summary(settings),
+        }
+    }
+
+    fn begin_summary(&mut self, settings: &RunSettings) {
+        if self.restarts >= settings.max_restarts_per_step {
+            self.phase = AgentPhase::Failed {
+                reason: format!(
+                    "the context filled up {} times; restart limit reached",
+                    self.restarts + 1
+                ),
+            };
+        } else {
+            self.phase = AgentPhase::Summarising;
+        }
+    }
+
+    pub fn next(&self, settings: &RunSettings, tools: &[ToolSpec], summarise_prompt: &str) -> Next {
+        match &self.phase {
+            AgentPhase::Done { summary } => return Next::Done(summary.clone()),
+            AgentPhase::Failed { reason } => return Next::Failed(reason.clone()),
+            AgentPhase::NeedsRestart => {
+                return Next::Restart {
+                    carry: self.carry.clone().unwrap_or_default(),
+                }
+            }
+            AgentPhase::Summarising => {
+                let mut messages = self.messages.clone();
+                messages.push(Message::user(summarise_prompt));
+                return Next::CallModel(ChatRequest {
+                    messages,
+                    tools: Vec::new(),
+                    tool_choice: ToolChoice::None,
+                    temperature: settings.temperature,
+                    max_tokens: settings.max_output_tokens,
+                });
+            }
+            AgentPhase::Working => {}
+        }
+        if !self.pending_calls.is_empty() {
+            return Next::CallTools(self.pending_calls.clone());
+        }
+        if self.turns >= settings.max_turns_per_step {
+            return Next::Failed(format!(
+                "the step used its {} turns without completing",
+                settings.max_turns_per_step
+            ));
+        }
+        let temperature = if self.hot_turns > 0 {
+            settings.loop_temperature
+        } else {
+            settings.temperature
+        };
+        Next::CallModel(ChatRequest {
+            messages: self.messages.clone(),
+            tools: tools.to_vec(),
+            tool_choice: ToolChoice::Auto,
+            temperature,
+            max_tokens: settings.max_output_tokens,
+        })
+    }
+
+    /// Feeds a model response. `nudges` are the texts to send when the model called no tool or
+    /// looped (rendered by the runner from prompts/).
+    pub fn on_model_response(&mut self, response: ChatResponse, nudges: &Nudges) -> Vec<Notice> {
+        let mut notices = Vec::new();
+        if self.phase == AgentPhase::Summarising {
+            self.carry = Some(response.message.content.trim().to_string());
+            self.phase = AgentPhase::NeedsRestart;
+            return notices;
+        }
+        self.turns += 1;
+        self.hot_turns = self.hot_turns.saturating_sub(1);
+        let mut message = response.message;
+        message.role = Role::Assistant;
+        let hash = reply_hash(&message);
+        self.recent_hashes.push(hash);
+        if self.recent_hashes.len() > LOOP_REPEATS {
+            self.recent_hashes.remove(0);
+        }
+        self.pending_calls = message.tool_calls.clone();
+        let no_calls = message.tool_calls.is_empty();
+        self.messages.push(message);
+        let looping = self.recent_hashes.len() == LOOP_REPEATS
+            && self.recent_hashes.iter().all(|h| *h == hash);
+        if looping {
+            self.hot_turns = HOT_TURNS;
+            self.recent_hashes.clear();
+            notices.push(Notice::LoopDetected {
+                repeats: LOOP_REPEATS,
+            });
+        }
+        if no_calls {
+            let text = if looping { &nudges.loop_nudge } else { &nudges.no_tool };
+            self.messages.push(Message::user(text.clone()));
+        } else if looping {
+            // The loop nudge waits until the tool results are in, so it never sits between
+            // a call and its result.
+            self.carry_nudge = Some(nudges.loop_nudge.clone());
+        }
+        notices
+    }
+
+    /// Feeds the results of `pending_calls`, in order.
+    pub fn on_tool_results(&mut self, results: Vec<(ToolCall, ToolOutput)>) {
+        for (call, output) in &results {
+            self.messages
+                .push(Message::tool_result(call.id.clone(), output.model_text()));
+            if let ToolOutput::StepComplete { summary, .. } = output {
+                self.phase = AgentPhase::Done {
+                    summary: summary.clone(),
+                };
+            }
+        }
+        self.pending_calls.clear();
+        if let Some(nudge) = self.carry_nudge.take() {
+            self.messages.push(Message::user(nudge));
+        }
+    }
+
+    /// Starts over with a fresh context after a summary.
+    pub fn restart(&mut self, fresh: Vec<Message>) {
+        self.messages = fresh;
+        self.restarts += 1;
+        self.pending_calls.clear();
+        self.recent_hashes.clear();
+        self.phase = AgentPhase::Working;
+    }
+}
+
+/// Texts the machine sends on its own.
+#[derive(Debug, Clone)]
+pub struct Nudges {
+    pub no_tool: String,
+    pub loop_nudge: String,
+}
+
+fn reply_hash(m: &Message) -> u64 {
+    let mut h = DefaultHasher::new();
+    m.content.trim().hash(&mut h);
+    for c in &m.tool_calls {
+        c.name.hash(&mut h);
+        c.arguments.hash(&mut h);
+    }
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::Usage;
+
+    fn nudges() -> Nudges {
+        Nudges {
+            no_tool: "call a tool".into(),
+            loop_nudge: "you repeat".into(),
+        }
+    }
+
+    fn reply(content: &str, calls: Vec<ToolCall>) -> ChatResponse {
+        ChatResponse {
+            message: Message {
+                role: Role::Assistant,
+                content: content.into(),
+                tool_calls: calls,
+                tool_call_id: None,
+            },
+            usage: Usage::default(),
+            finish_reason: None,
+        }
+    }
+
+    fn call(id: &str, name: &str, args: &str) -> ToolCall {
+        ToolCall {
+            id: id.into(),
+            name: name.into(),
+            arguments: args.into(),
+        }
+    }
+
+    #[test]
+    fn tool_calls_then_results_then_done() {
+        let s = RunSettings::default();
+        let mut a = StepAgent::new(0, vec![Message::system("sys"), Message::user("step")]);
+        assert!(matches!(a.next(&s, &[], "sum"), Next::CallModel(r) if r.tool_choice == ToolChoice::Auto));
+        let c = call("1", "step_complete", "{\"summary\":\"ok\"}");
+        a.on_model_response(reply("", vec![c.clone()]), &nudges());
+        assert_eq!(a.next(&s, &[], "sum"), Next::CallTools(vec![c.clone()]));
+        a.on_tool_results(vec![(
+            c,
+            ToolOutput::StepComplete {
+                summary: "ok".into(),
+                checks: "none".into(),
+            },
+        )]);
+        assert_eq!(a.next(&s, &[], "sum"), Next::Done("ok".into()));
+        assert_eq!(a.messages.len(), 4);
+        assert_eq!(a.messages[3].tool_call_id.as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn a_reply_without_tools_gets_a_nudge_and_loops_raise_temperature() {
+        let s = RunSettings::default();
+        let mut a = StepAgent::new(0, vec![Message::user("step")]);
+        let n1 = a.on_model_response(reply("thinking", vec![]), &nudges());
+        assert!(n1.is_empty());
+        assert_eq!(a.messages.last(), Some(&Message::user("call a tool")));
+        a.on_model_response(reply("thinking", vec![]), &nudges());
+        let n3 = a.on_model_response(reply("thinking", vec![]), &nudges());
+        assert_eq!(n3, vec![Notice::LoopDetected { repeats: 3 }]);
+        assert_eq!(a.messages.last(), Some(&Message::user("you repeat")));
+        match a.next(&s, &[], "sum") {
+            Next::CallModel(r) => assert_eq!(r.temperature, s.loop_temperature),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn loop_nudge_never_splits_a_call_from_its_result() {
+        let mut a = StepAgent::new(0, vec![Message::user("step")]);
+        let c = call("x", "list_files", "{}");
+        for _ in 0..3 {
+            a.on_model_response(reply("", vec![c.clone()]), &nudges());
+            a.on_tool_results(vec![(c.clone(), ToolOutput::ok("files"))]);
+        }
+        let n = a.messages.len();
+        assert_eq!(a.messages[n - 3].tool_calls.len(), 1);
+        assert_eq!(a.messages[n - 2].role, Role::Tool);
+        assert_eq!(a.messages[n - 1], Message::user("you repeat"));
+    }
+
+    #[test]
+    fn turn_limit_fails_the_step() {
+        let s = RunSettings {
+            max_turns_per_step: 1,
+            ..RunSettings::default()
+        };
+        let mut a = StepAgent::new(0, vec![Message::user("step")]);
+        a.on_model_response(reply("hm", vec![]), &nudges());
+        assert!(matches!(a.next(&s, &[], "sum"), Next::Failed(r) if r.contains("1 turns")));
+    }
+
+    #[test]
+    fn overflow_summarises_then_restarts_with_the_carry() {
+        let s = RunSettings {
+            context_window: 200,
+            ..RunSettings::default()
+        };
+        let counter = TokenCounter::for_model("local");
+        let mut a = StepAgent::new(0, vec![Message::user("step")]);
+        let c = call("1", "read_files", "{}");
+        a.on_model_response(reply("", vec![c.clone()]), &nudges());
+        a.on_tool_results(vec![(c, ToolOutput::ok("x".repeat(3000)))]);
+        let notices = a.manage_context(&s, &[], &counter);
+        assert!(notices.contains(&Notice::RestartNeeded), "{notices:?}");
+        match a.next(&s, &[], "summarise please") {
+            Next::CallModel(r) => {
+                assert_eq!(r.tool_choice, ToolChoice::None);
+                assert_eq!(r.messages.last(), Some(&Message::user("summarise please")));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        a.on_model_response(reply("did half", vec![]), &nudges());
+        assert_eq!(a.next(&s, &[], "x"), Next::Restart { carry: "did half".into() });
+        a.restart(vec![Message::user("fresh")]);
+        assert_eq!(a.restarts, 1);
+        assert_eq!(a.messages, vec![Message::user("fresh")]);
+        assert!(matches!(a.next(&s, &[], "x"), Next::CallModel(_)));
+    }
+
+    #[test]
+    fn restart_limit_fails_the_step() {
+        let s = RunSettings {
+            max_restarts_per_step: 0,
+            ..RunSettings::default()
+        };
+        let mut a = StepAgent::new(0, vec![Message::user("step")]);
+        a.on_context_overflow(&s);
+        assert!(matches!(a.next(&s, &[], "x"), Next::Failed(r) if r.contains("restart limit")));
+    }
+}

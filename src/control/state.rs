@@ -1,0 +1,219 @@
+//! The persisted state of a run (`.l2mac/run.json`): the instruction registry, the step in
+//! progress and the totals, so a killed run resumes exactly where it stopped.
+
+use serde::{Deserialize, Serialize};
+
+use super::agent::StepAgent;
+use crate::exec::CheckSpec;
+
+pub const STATE_VERSION: u32 = 1;
+
+/// What kind of work a run produces; it picks prompts and checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Domain {
+    #[default]
+    Code,
+}
+
+impl Domain {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Domain::Code => "code",
+        }
+    }
+    pub fn noun(&self) -> &'static str {
+        match self {
+            Domain::Code => "software projects",
+        }
+    }
+}
+
+/// Limits and knobs of one run; saved with it so `resume` behaves like the original run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSettings {
+    pub domain: Domain,
+    pub max_steps: usize,
+    pub context_window: usize,
+    /// Fraction of the window at which the context is compacted or the step restarted.
+    pub compact_at: f32,
+    pub max_turns_per_step: u32,
+    pub max_restarts_per_step: u32,
+    pub max_total_tokens: Option<u64>,
+    pub max_total_turns: Option<u32>,
+    pub temperature: f32,
+    /// Temperature used for a few turns after a repeated-message loop is detected.
+    pub loop_temperature: f32,
+    pub max_output_tokens: Option<u32>,
+    pub refine_plan: bool,
+    pub checks: Vec<CheckSpec>,
+    pub check_timeout_secs: u64,
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        Self {
+            domain: Domain::Code,
+            max_steps: 8,
+            context_window: 8192,
+            compact_at: 0.8,
+            max_turns_per_step: 30,
+            max_restarts_per_step: 3,
+            max_total_tokens: None,
+            max_total_turns: None,
+            temperature: 0.2,
+            loop_temperature: 0.9,
+            max_output_tokens: Some(2048),
+            refine_plan: false,
+            checks: Vec::new(),
+            check_timeout_secs: 120,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Pending,
+    Running,
+    Done,
+    Failed,
+}
+
+/// One entry of the instruction registry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Instruction {
+    pub text: String,
+    pub status: StepStatus,
+    pub summary: Option<String>,
+    pub turns: u32,
+    pub restarts: u32,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+}
+
+impl Instruction {
+    pub fn new(text: String) -> Self {
+        Self {
+            text,
+            status: StepStatus::Pending,
+            summary: None,
+            turns: 0,
+            restarts: 0,
+            prompt_tokens: 0,
+            completion_tokens: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub model_calls: u64,
+    pub turns: u32,
+    pub tool_calls: u64,
+    pub restarts: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every step finished and the final checks pass.
+    Complete,
+    /// The run ended with failed steps or failing checks.
+    Incomplete,
+    /// A global budget (tokens, turns) ran out.
+    BudgetExhausted,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum Phase {
+    Planning,
+    Executing,
+    Finished { outcome: Outcome },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    pub version: u32,
+    pub task: String,
+    pub model: String,
+    pub base_url: String,
+    pub settings: RunSettings,
+    pub phase: Phase,
+    pub plan: Vec<Instruction>,
+    pub current: Option<StepAgent>,
+    pub totals: Totals,
+    pub started_at: String,
+    /// Wall time spent in earlier sessions of this run (resume adds to it).
+    pub elapsed_ms: u64,
+    pub report: Option<RunReport>,
+}
+
+impl RunState {
+    pub fn new(task: String, model: String, base_url: String, settings: RunSettings) -> Self {
+        Self {
+            version: STATE_VERSION,
+            task,
+            model,
+            base_url,
+            settings,
+            phase: Phase::Planning,
+            plan: Vec::new(),
+            current: None,
+            totals: Totals::default(),
+            started_at: chrono::Utc::now().to_rfc3339(),
+            elapsed_ms: 0,
+            report: None,
+        }
+    }
+
+    /// The first step that still has work to do.
+    pub fn next_pending(&self) -> Option<usize> {
+        self.plan
+            .iter()
+            .position(|s| matches!(s.status, StepStatus::Pending | StepStatus::Running))
+    }
+}
+
+/// What a user sees at the end of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub outcome: Outcome,
+    pub steps_total: usize,
+    pub steps_done: usize,
+    pub steps_failed: usize,
+    pub files: usize,
+    pub lines: usize,
+    pub checks_passed: bool,
+    pub checks_summary: String,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub model_calls: u64,
+    pub turns: u32,
+    pub restarts: u32,
+    pub wall_ms: u64,
+}
+
+impl RunReport {
+    pub fn render(&self) -> String {
+        format!(
+            "outcome: {:?}\nsteps: {}/{} done, {} failed\nfiles: {} ({} lines)\nchecks: {}\ntokens: {} in, {} out ({} model calls, {} turns, {} context restarts)\nwall time: {:.1} s",
+            self.outcome,
+            self.steps_done,
+            self.steps_total,
+            self.steps_failed,
+            self.files,
+            self.lines,
+            if self.checks_passed { "pass" } else { "FAIL" },
+            self.prompt_tokens,
+            self.completion_tokens,
+            self.model_calls,
+            self.turns,
+            self.restarts,
+            self.wall_ms as f64 / 1000.0
+        )
+    }
+}

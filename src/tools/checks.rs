@@ -1,0 +1,91 @@
+//! `run_checks` and `step_complete`: the check-and-fix loop. A step only ends when the project's
+//! checks pass, which is what lets a small model build something that works.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{parse_args, Tool, ToolContext, ToolError, ToolOutput};
+use crate::exec::{self, CheckOutcome, CheckSpec};
+use crate::llm::ToolSpec;
+
+/// The user's checks, or the ones the files call for.
+pub fn resolve_checks(ctx: &ToolContext) -> Vec<CheckSpec> {
+    if ctx.checks.is_empty() {
+        exec::detect_checks(ctx.store.root())
+    } else {
+        ctx.checks.clone()
+    }
+}
+
+async fn run(ctx: &ToolContext, tool: &str) -> Result<(Vec<CheckOutcome>, String), ToolError> {
+    let specs = resolve_checks(ctx);
+    if specs.is_empty() {
+        return Ok((Vec::new(), "No checks apply to the files yet.".to_string()));
+    }
+    let outcomes = exec::run_checks(ctx.store.root(), &specs, &ctx.exec)
+        .await
+        .map_err(|e| ToolError::Fatal {
+            tool: tool.to_string(),
+            message: e.to_string(),
+        })?;
+    let text = exec::format_outcomes(&outcomes);
+    Ok((outcomes, text))
+}
+
+pub struct RunChecks;
+
+#[async_trait::async_trait]
+impl Tool for RunChecks {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: "run_checks".into(),
+            description: "Run the project's checks (tests, syntax checks) now and see their output.".into(),
+            parameters: json!({"type": "object", "properties": {}}),
+        }
+    }
+    async fn call(&self, _args: Value, ctx: &ToolContext) -> Result<ToolOutput, ToolError> {
+        let (outcomes, text) = run(ctx, "run_checks").await?;
+        Ok(ToolOutput::Text {
+            text,
+            is_error: outcomes.iter().any(|o| !o.passed),
+        })
+    }
+}
+
+pub struct StepComplete;
+
+#[derive(Deserialize)]
+struct CompleteArgs {
+    summary: String,
+}
+
+#[async_trait::async_trait]
+impl Tool for StepComplete {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: "step_complete".into(),
+            description: "Finish the current step with a short summary of what it did. The checks run first; the step only ends if they pass.".into(),
+            parameters: json!({"type": "object", "properties": {"summary": {"type": "string", "description": "what this step built, in one to three sentences"}}, "required": ["summary"]}),
+        }
+    }
+    async fn call(&self, args: Value, ctx: &ToolContext) -> Result<ToolOutput, ToolError> {
+        let args: CompleteArgs = match parse_args("step_complete", args) {
+            Ok(a) => a,
+            Err(e) => return Ok(e),
+        };
+        if args.summary.trim().is_empty() {
+            return Ok(ToolOutput::error("`summary` is empty: say what this step built."));
+        }
+        let (outcomes, text) = run(ctx, "step_complete").await?;
+        if outcomes.iter().all(|o| o.passed) {
+            Ok(ToolOutput::StepComplete {
+                summary: args.summary.trim().to_string(),
+                checks: text,
+            })
+        } else {
+            Ok(ToolOutput::error(format!(
+                "the step is not complete because checks fail. Fix the problems below, then call step_complete again.\n{text}"
+            )))
+        }
+    }
+}

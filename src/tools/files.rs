@@ -1,0 +1,356 @@
+//! File tools over the run's `FileStore`: every path goes through the store's rules, and every
+//! refusal is an error message the model can act on.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{parse_args, Tool, ToolContext, ToolError, ToolOutput};
+use crate::llm::ToolSpec;
+
+/// Files longer than this many lines are shown head + tail.
+const READ_MAX_LINES: usize = 400;
+const READ_HEAD_LINES: usize = 200;
+const READ_TAIL_LINES: usize = 120;
+
+fn spec(name: &str, description: &str, parameters: Value) -> ToolSpec {
+    ToolSpec {
+        name: name.into(),
+        description: description.into(),
+        parameters,
+    }
+}
+
+pub struct ListFiles;
+
+#[derive(Deserialize)]
+struct ListArgs {
+    #[serde(default)]
+    dir: Option<String>,
+}
+
+#[async_trait::async_trait]
+impl Tool for ListFiles {
+    fn spec(&self) -> ToolSpec {
+        spec(
+            "list_files",
+            "List the project's files (recursively) with their sizes.",
+            json!({"type": "object", "properties": {"dir": {"type": "string", "description": "folder to list; the whole project when omitted"}}}),
+        )
+    }
+    async fn call(&self, args: Value, ctx: &ToolContext) -> Result<ToolOutput, ToolError> {
+        let args: ListArgs = match parse_args("list_files", args) {
+            Ok(a) => a,
+            Err(e) => return Ok(e),
+        };
+        let dir = args.dir.as_deref().filter(|d| !d.trim().is_empty() && *d != ".");
+        match ctx.store.list(dir) {
+            Ok(entries) if entries.is_empty() => Ok(ToolOutput::ok("(no files yet)")),
+            Ok(entries) => Ok(ToolOutput::ok(
+                entries
+                    .iter()
+                    .map(|e| format!("{} ({} bytes)", e.path, e.size))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )),
+            Err(e) => Ok(ToolOutput::error(e.to_string())),
+        }
+    }
+}
+
+pub struct ReadFiles;
+
+#[derive(Deserialize)]
+struct ReadArgs {
+    paths: Vec<String>,
+}
+
+/// `path:START-END` -> (path, Some((start, end))), 1-based inclusive.
+fn split_range(spec: &str) -> (&str, Option<(usize, usize)>) {
+    if let Some((path, range)) = spec.rsplit_once(':') {
+        if let Some((a, b)) = range.split_once('-') {
+            if let (Ok(a), Ok(b)) = (a.trim().parse::<usize>(), b.trim().parse::<usize>()) {
+                return (path, Some((a.max(1), b.max(a.max(1)))));
+            }
+        }
+    }
+    (spec, None)
+}
+
+fn numbered(lines: &[&str], first: usize) -> String {
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(&format!("{:>5} | {}\n", first + i, line));
+    }
+    out
+}
+
+fn render_file(path: &str, content: &str, range: Option<(usize, usize)>) -> String {
+    let lines: Vec<&str> = content.lines().collect();
+    let total = lines.len();
+    let mut out = format!("=== {path} ({total} lines) ===\n");
+    match range {
+        Some((start, end)) => {
+            if start > total {
+                out.push_str(&format!("(the file has only {total} lines)\n"));
+            } else {
+                let end = end.min(total);
+                out.push_str(&numbered(&lines[start - 1..end], start));
+            }
+        }
+        None if total > READ_MAX_LINES => {
+            out.push_str(&numbered(&lines[..READ_HEAD_LINES], 1));
+            let omitted = total - READ_HEAD_LINES - READ_TAIL_LINES;
+            out.push_str(&format!(
+                "[... {omitted} lines omitted ({}-{}); read them with `{path}:{}-{}` ...]\n",
+                READ_HEAD_LINES + 1,
+                total - READ_TAIL_LINES,
+                READ_HEAD_LINES + 1,
+                total - READ_TAIL_LINES
+            ));
+            out.push_str(&numbered(&lines[total - READ_TAIL_LINES..], total - READ_TAIL_LINES + 1));
+        }
+        None => out.push_str(&numbered(&lines, 1)),
+    }
+    out
+}
+
+#[async_trait::async_trait]
+impl Tool for ReadFiles {
+    fn spec(&self) -> ToolSpec {
+        spec(
+            "read_files",
+            "Read files with line numbers. Long files are shortened in the middle; read a range with `path:START-END`.",
+            json!({"type": "object", "properties": {"paths": {"type": "array", "items": {"type": "string"}}}, "required": ["paths"]}),
+        )
+    }
+    async fn call(&self, args: Value, ctx: &ToolContext) -> Result<ToolOutput, ToolError> {
+        let args: ReadArgs = match parse_args("read_files", args) {
+            Ok(a) => a,
+            Err(e) => return Ok(e),
+        };
+        if args.paths.is_empty() {
+            return Ok(ToolOutput::error("`paths` is empty: name at least one file."));
+        }
+        let mut out = String::new();
+        let mut failed = false;
+        for p in &args.paths {
+            let (path, range) = split_range(p);
+            match ctx.store.read(path) {
+                Ok(content) => out.push_str(&render_file(path, &content, range)),
+                Err(e) => {
+                    failed = true;
+                    out.push_str(&format!("=== {path} ===\nERROR: {e}\n"));
+                }
+            }
+        }
+        Ok(ToolOutput::Text {
+            text: out.trim_end().to_string(),
+            is_error: failed,
+        })
+    }
+}
+
+pub struct WriteFiles;
+
+#[derive(Deserialize)]
+struct FileArg {
+    path: String,
+    content: String,
+}
+
+#[derive(Deserialize)]
+struct WriteArgs {
+    files: Vec<FileArg>,
+}
+
+#[async_trait::async_trait]
+impl Tool for WriteFiles {
+    fn spec(&self) -> ToolSpec {
+        spec(
+            "write_files",
+            "Create or overwrite whole files. Give each file's full content.",
+            json!({"type": "object", "properties": {"files": {"type": "array", "items": {"type": "object",
+                "properties": {"path": {"type": "string"}, "content": {"type": "string"}},
+                "required": ["path", "content"]}}}, "required": ["files"]}),
+        )
+    }
+    async fn call(&self, args: Value, ctx: &ToolContext) -> Result<ToolOutput, ToolError> {
+        let args: WriteArgs = match parse_args("write_files", args) {
+            Ok(a) => a,
+            Err(e) => return Ok(e),
+        };
+        if args.files.is_empty() {
+            return Ok(ToolOutput::error("`files` is empty: give at least one {path, content}."));
+        }
+        let mut lines = Vec::new();
+        let mut failed = false;
+        for f in &args.files {
+            match ctx.store.write(&f.path, &f.content) {
+                Ok(()) => lines.push(format!("wrote {} ({} lines)", f.path, f.content.lines().count())),
+                Err(e) => {
+                    failed = true;
+                    lines.push(format!("ERROR: {} was not written: {e}", f.path));
+                }
+            }
+        }
+        Ok(ToolOutput::Text {
+            text: lines.join("\n"),
+            is_error: failed,
+        })
+    }
+}
+
+pub struct EditFile;
+
+#[derive(Deserialize)]
+struct EditArgs {
+    path: String,
+    old: String,
+    new: String,
+}
+
+#[async_trait::async_trait]
+impl Tool for EditFile {
+    fn spec(&self) -> ToolSpec {
+        spec(
+            "edit_file",
+            "Replace exactly one occurrence of `old` with `new` in a file. `old` must match the file's text exactly, once.",
+            json!({"type": "object", "properties": {"path": {"type": "string"}, "old": {"type": "string"}, "new": {"type": "string"}},
+                "required": ["path", "old", "new"]}),
+        )
+    }
+    async fn call(&self, args: Value, ctx: &ToolContext) -> Result<ToolOutput, ToolError> {
+        let args: EditArgs = match parse_args("edit_file", args) {
+            Ok(a) => a,
+            Err(e) => return Ok(e),
+        };
+        if args.old.is_empty() {
+            return Ok(ToolOutput::error("`old` is empty; use write_files to create a file."));
+        }
+        let content = match ctx.store.read(&args.path) {
+            Ok(c) => c,
+            Err(e) => return Ok(ToolOutput::error(e.to_string())),
+        };
+        let count = content.matches(&args.old).count();
+        if count != 1 {
+            return Ok(ToolOutput::error(format!(
+                "`old` occurs {count} times in {}; it must occur exactly once. {}",
+                args.path,
+                if count == 0 {
+                    "Read the file again and copy the text exactly."
+                } else {
+                    "Include more surrounding lines to make it unique."
+                }
+            )));
+        }
+        let updated = content.replacen(&args.old, &args.new, 1);
+        match ctx.store.write(&args.path, &updated) {
+            Ok(()) => Ok(ToolOutput::ok(format!("edited {}", args.path))),
+            Err(e) => Ok(ToolOutput::error(e.to_string())),
+        }
+    }
+}
+
+pub struct DeleteFiles;
+
+#[async_trait::async_trait]
+impl Tool for DeleteFiles {
+    fn spec(&self) -> ToolSpec {
+        spec(
+            "delete_files",
+            "Delete files.",
+            json!({"type": "object", "properties": {"paths": {"type": "array", "items": {"type": "string"}}}, "required": ["paths"]}),
+        )
+    }
+    async fn call(&self, args: Value, ctx: &ToolContext) -> Result<ToolOutput, ToolError> {
+        let args: ReadArgs = match parse_args("delete_files", args) {
+            Ok(a) => a,
+            Err(e) => return Ok(e),
+        };
+        let mut lines = Vec::new();
+        let mut failed = false;
+        for p in &args.paths {
+            match ctx.store.delete(p) {
+                Ok(()) => lines.push(format!("deleted {p}")),
+                Err(e) => {
+                    failed = true;
+                    lines.push(format!("ERROR: {p} was not deleted: {e}"));
+                }
+            }
+        }
+        Ok(ToolOutput::Text {
+            text: lines.join("\n"),
+            is_error: failed,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::ExecOptions;
+    use crate::store::FileStore;
+
+    fn ctx(dir: &std::path::Path) -> ToolContext {
+        ToolContext {
+            store: FileStore::open(dir).expect("store"),
+            checks: Vec::new(),
+            exec: ExecOptions::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn write_read_edit_delete_round_trip() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let c = ctx(dir.path());
+        let out = WriteFiles
+            .call(json!({"files": [{"path": "pkg/a.py", "content": "x = 1\ny = 2\n"}]}), &c)
+            .await
+            .expect("write");
+        assert_eq!(out, ToolOutput::ok("wrote pkg/a.py (2 lines)"));
+        let out = EditFile
+            .call(json!({"path": "pkg/a.py", "old": "y = 2", "new": "y = 3"}), &c)
+            .await
+            .expect("edit");
+        assert_eq!(out, ToolOutput::ok("edited pkg/a.py"));
+        let out = ReadFiles.call(json!({"paths": ["pkg/a.py"]}), &c).await.expect("read");
+        assert_eq!(out, ToolOutput::ok("=== pkg/a.py (2 lines) ===\n    1 | x = 1\n    2 | y = 3"));
+        let out = ListFiles.call(json!({}), &c).await.expect("list");
+        assert_eq!(out, ToolOutput::ok("pkg/a.py (12 bytes)"));
+        let out = DeleteFiles.call(json!({"paths": ["pkg/a.py"]}), &c).await.expect("delete");
+        assert_eq!(out, ToolOutput::ok("deleted pkg/a.py"));
+        assert!(!dir.path().join("pkg/a.py").exists());
+    }
+
+    #[tokio::test]
+    async fn edit_needs_exactly_one_match() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let c = ctx(dir.path());
+        c.store.write("a.txt", "ab ab").expect("write");
+        let out = EditFile
+            .call(json!({"path": "a.txt", "old": "ab", "new": "x"}), &c)
+            .await
+            .expect("edit");
+        assert_eq!(out, ToolOutput::error("`old` occurs 2 times in a.txt; it must occur exactly once. Include more surrounding lines to make it unique."));
+        let out = EditFile
+            .call(json!({"path": "a.txt", "old": "zz", "new": "x"}), &c)
+            .await
+            .expect("edit");
+        assert_eq!(out, ToolOutput::error("`old` occurs 0 times in a.txt; it must occur exactly once. Read the file again and copy the text exactly."));
+        assert_eq!(c.store.read("a.txt").expect("read"), "ab ab");
+    }
+
+    #[test]
+    fn long_files_are_shortened_with_a_range_hint() {
+        let content: String = (1..=1000).map(|i| format!("line {i}\n")).collect();
+        let shown = render_file("big.py", &content, None);
+        assert!(shown.contains("[... 680 lines omitted (201-880); read them with `big.py:201-880` ...]"));
+        assert!(shown.contains("  200 | line 200\n"));
+        assert!(shown.contains("  881 | line 881\n"));
+        assert!(!shown.contains("| line 500\n"));
+        let ranged = render_file("big.py", &content, Some((500, 501)));
+        assert_eq!(ranged, "=== big.py (1000 lines) ===\n  500 | line 500\n  501 | line 501\n");
+        assert_eq!(split_range("a:b.py:3-9"), ("a:b.py", Some((3, 9))));
+        assert_eq!(split_range("a.py"), ("a.py", None));
+    }
+}

@@ -1,0 +1,212 @@
+//! The tools the agent calls: schemas, argument parsing and dispatch. A tool failure the model can
+//! fix (bad path, bad JSON, unknown tool) comes back to it as data; only a broken run is fatal.
+
+mod checks;
+mod files;
+mod plan;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::exec::{CheckSpec, ExecOptions};
+use crate::llm::{ToolCall, ToolSpec};
+use crate::store::FileStore;
+
+pub use checks::{resolve_checks, RunChecks, StepComplete};
+pub use files::{DeleteFiles, EditFile, ListFiles, ReadFiles, WriteFiles};
+pub use plan::Plan;
+
+/// What a run's tools can reach.
+pub struct ToolContext {
+    pub store: FileStore,
+    /// Check commands from the user; empty means "detect from the files".
+    pub checks: Vec<CheckSpec>,
+    pub exec: ExecOptions,
+}
+
+/// A successful tool call's effect.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ToolOutput {
+    /// Text for the model. `is_error` marks results that report a failure it should fix.
+    Text { text: String, is_error: bool },
+    /// The step's checks passed; the step is over.
+    StepComplete { summary: String, checks: String },
+    /// The planner's step list.
+    Plan(Vec<String>),
+}
+
+impl ToolOutput {
+    pub fn ok(text: impl Into<String>) -> Self {
+        ToolOutput::Text {
+            text: text.into(),
+            is_error: false,
+        }
+    }
+    pub fn error(text: impl Into<String>) -> Self {
+        ToolOutput::Text {
+            text: format!("ERROR: {}", text.into()),
+            is_error: true,
+        }
+    }
+    /// The text the model sees as the tool result.
+    pub fn model_text(&self) -> String {
+        match self {
+            ToolOutput::Text { text, .. } => text.clone(),
+            ToolOutput::StepComplete { checks, .. } => {
+                format!("Step complete. Checks:\n{checks}")
+            }
+            ToolOutput::Plan(steps) => format!("Plan accepted with {} steps.", steps.len()),
+        }
+    }
+}
+
+/// Failures that end the run, as opposed to errors the model gets to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolError {
+    #[error("tool `{tool}` hit a fatal error: {message}")]
+    Fatal { tool: String, message: String },
+}
+
+#[async_trait::async_trait]
+pub trait Tool: Send + Sync {
+    fn spec(&self) -> ToolSpec;
+    /// `Ok(ToolOutput::error(..))` for anything the model can fix; `Err` only for a broken run.
+    async fn call(&self, args: Value, ctx: &ToolContext) -> Result<ToolOutput, ToolError>;
+}
+
+/// Parses tool arguments, turning serde's message into one the model can act on.
+pub fn parse_args<T: DeserializeOwned>(tool: &str, args: Value) -> Result<T, ToolOutput> {
+    serde_json::from_value(args).map_err(|e| {
+        ToolOutput::error(format!(
+            "the arguments of `{tool}` do not match its schema: {e}. Call it again with the arguments its schema describes."
+        ))
+    })
+}
+
+#[derive(Clone, Default)]
+pub struct ToolRegistry {
+    tools: BTreeMap<String, Arc<dyn Tool>>,
+}
+
+impl ToolRegistry {
+    /// The tools of an instruction step.
+    pub fn step_tools() -> Self {
+        let mut r = Self::default();
+        r.register(Arc::new(ListFiles));
+        r.register(Arc::new(ReadFiles));
+        r.register(Arc::new(WriteFiles));
+        r.register(Arc::new(EditFile));
+        r.register(Arc::new(DeleteFiles));
+        r.register(Arc::new(RunChecks));
+        r.register(Arc::new(StepComplete));
+        r
+    }
+
+    /// The planner gets exactly one tool.
+    pub fn planner_tools() -> Self {
+        let mut r = Self::default();
+        r.register(Arc::new(Plan));
+        r
+    }
+
+    pub fn register(&mut self, tool: Arc<dyn Tool>) {
+        self.tools.insert(tool.spec().name, tool);
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.tools.keys().cloned().collect()
+    }
+
+    pub fn specs(&self) -> Vec<ToolSpec> {
+        self.tools.values().map(|t| t.spec()).collect()
+    }
+
+    /// Runs one call. Unknown tools and malformed JSON are answered, never raised.
+    pub async fn dispatch(&self, call: &ToolCall, ctx: &ToolContext) -> Result<ToolOutput, ToolError> {
+        let Some(tool) = self.tools.get(&call.name) else {
+            return Ok(ToolOutput::error(format!(
+                "there is no tool named `{}`. The tools are: {}.",
+                call.name,
+                self.names().join(", ")
+            )));
+        };
+        let raw = call.arguments.trim();
+        let args: Value = if raw.is_empty() {
+            Value::Object(Default::default())
+        } else {
+            match serde_json::from_str(raw) {
+                Ok(v) => v,
+                Err(e) => {
+                    return Ok(ToolOutput::error(format!(
+                        "the arguments of `{}` are not valid JSON ({e}). Send them again as one JSON object.",
+                        call.name
+                    )))
+                }
+            }
+        };
+        if !args.is_object() {
+            return Ok(ToolOutput::error(format!(
+                "the arguments of `{}` must be a JSON object, not {}.",
+                call.name,
+                json_kind(&args)
+            )));
+        }
+        tool.call(args, ctx).await
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(dir: &std::path::Path) -> ToolContext {
+        ToolContext {
+            store: FileStore::open(dir).expect("store"),
+            checks: Vec::new(),
+            exec: ExecOptions::default(),
+        }
+    }
+
+    fn call(name: &str, args: &str) -> ToolCall {
+        ToolCall {
+            id: "1".into(),
+            name: name.into(),
+            arguments: args.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn unknown_tools_and_bad_json_are_answered() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let reg = ToolRegistry::step_tools();
+        let c = ctx(dir.path());
+        let out = reg.dispatch(&call("frobnicate", "{}"), &c).await.expect("ok");
+        assert_eq!(out, ToolOutput::error("there is no tool named `frobnicate`. The tools are: delete_files, edit_file, list_files, read_files, run_checks, step_complete, write_files."));
+        let out = reg.dispatch(&call("write_files", "{\"files\": ["), &c).await.expect("ok");
+        assert!(matches!(&out, ToolOutput::Text { is_error: true, text } if text.contains("not valid JSON")), "{out:?}");
+        let out = reg.dispatch(&call("write_files", "[1]"), &c).await.expect("ok");
+        assert_eq!(out, ToolOutput::error("the arguments of `write_files` must be a JSON object, not an array."));
+        let out = reg.dispatch(&call("write_files", "{\"files\": 3}"), &c).await.expect("ok");
+        assert!(matches!(&out, ToolOutput::Text { is_error: true, text } if text.contains("do not match its schema")), "{out:?}");
+    }
+
+    #[test]
+    fn step_and_planner_tool_sets() {
+        assert_eq!(ToolRegistry::planner_tools().names(), vec!["plan".to_string()]);
+        assert_eq!(ToolRegistry::step_tools().specs().len(), 7);
+    }
+}
