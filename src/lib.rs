@@ -3,4 +3,6 @@
 //! The crate is one library with a thin binary (`src/main.rs`) on top; see ARCHITECTURE.md for the
 //! module map. Arrows point down: `control` uses `llm`, `tools`, `store`, `exec`; `dse` uses `sim`.
 
+pub mod exec;
 pub mod sim;
+pub mod store;
