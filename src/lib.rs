@@ -3,8 +3,10 @@
 //! The crate is one library with a thin binary (`src/main.rs`) on top; see ARCHITECTURE.md for the
 //! module map. Arrows point down: `control` uses `llm`, `tools`, `store`, `exec`; `dse` uses `sim`.
 
-pub mod sim;
+pub mod control;
+pub mod exec;
 pub mod llm;
 pub mod prompts;
+pub mod sim;
+pub mod store;
 pub mod tools;
-pub mod control;
