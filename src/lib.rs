@@ -3,6 +3,7 @@
 //! The crate is one library with a thin binary (`src/main.rs`) on top; see ARCHITECTURE.md for the
 //! module map. Arrows point down: `control` uses `llm`, `tools`, `store`, `exec`; `dse` uses `sim`.
 
+pub mod config;
 pub mod control;
 pub mod exec;
 pub mod llm;

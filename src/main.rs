@@ -1,1 +1,62 @@
-fn main() {}
+//! The `l2mac` binary: parses the command line and hands off to the library; exit codes 0 (done),
+//! 1 (ended without finishing), 2 (bad input or configuration).
+
+mod cli;
+
+use clap::{Parser, Subcommand};
+
+use cli::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "l2mac",
+    version,
+    about = "An LLM automatic computer: plans a task, runs each step with a fresh agent, file store and checks"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Plan a task and build it step by step in a run directory.
+    Run(cli::run::RunArgs),
+    /// Continue a stopped or killed run.
+    Resume(cli::run::ResumeArgs),
+    /// Show a run's plan, progress and totals.
+    Status(cli::run::StatusArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("L2MAC_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::from(ExitCode::Unfinished as u8);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => cli::run::run(args).await,
+            Command::Resume(args) => cli::run::resume(args).await,
+            Command::Status(args) => cli::run::status(args),
+        }
+    });
+    let code = match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::BadInput
+        }
+    };
+    std::process::ExitCode::from(code as u8)
+}

@@ -26,8 +26,12 @@ pub enum AgentPhase {
     Summarising,
     /// The summary is in; the runner must build a fresh context around `carry`.
     NeedsRestart,
-    Done { summary: String },
-    Failed { reason: String },
+    Done {
+        summary: String,
+    },
+    Failed {
+        reason: String,
+    },
 }
 
 /// What the runner should do next.
@@ -36,7 +40,9 @@ pub enum Next {
     CallModel(ChatRequest),
     CallTools(Vec<ToolCall>),
     /// Build a fresh context (system + step prompt with `carry`) and call `restart`.
-    Restart { carry: String },
+    Restart {
+        carry: String,
+    },
     Done(String),
     Failed(String),
 }
@@ -217,7 +223,11 @@ impl StepAgent {
             });
         }
         if no_calls {
-            let text = if looping { &nudges.loop_nudge } else { &nudges.no_tool };
+            let text = if looping {
+                &nudges.loop_nudge
+            } else {
+                &nudges.no_tool
+            };
             self.messages.push(Message::user(text.clone()));
         } else if looping {
             // The loop nudge waits until the tool results are in, so it never sits between
@@ -308,7 +318,9 @@ mod tests {
     fn tool_calls_then_results_then_done() {
         let s = RunSettings::default();
         let mut a = StepAgent::new(0, vec![Message::system("sys"), Message::user("step")]);
-        assert!(matches!(a.next(&s, &[], "sum"), Next::CallModel(r) if r.tool_choice == ToolChoice::Auto));
+        assert!(
+            matches!(a.next(&s, &[], "sum"), Next::CallModel(r) if r.tool_choice == ToolChoice::Auto)
+        );
         let c = call("1", "step_complete", "{\"summary\":\"ok\"}");
         a.on_model_response(reply("", vec![c.clone()]), &nudges());
         assert_eq!(a.next(&s, &[], "sum"), Next::CallTools(vec![c.clone()]));
@@ -387,7 +399,12 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         a.on_model_response(reply("did half", vec![]), &nudges());
-        assert_eq!(a.next(&s, &[], "x"), Next::Restart { carry: "did half".into() });
+        assert_eq!(
+            a.next(&s, &[], "x"),
+            Next::Restart {
+                carry: "did half".into()
+            }
+        );
         a.restart(vec![Message::user("fresh")]);
         assert_eq!(a.restarts, 1);
         assert_eq!(a.messages, vec![Message::user("fresh")]);

@@ -82,7 +82,14 @@ mod tests {
 
     #[test]
     fn cleans_numbering_blanks_and_duplicates() {
-        let steps = v(&["1. Write a.py", "Step 2: write tests", "", "  ", "- Write a.py", "3) Run"]);
+        let steps = v(&[
+            "1. Write a.py",
+            "Step 2: write tests",
+            "",
+            "  ",
+            "- Write a.py",
+            "3) Run",
+        ]);
         assert_eq!(
             validate(&steps, 5),
             Ok(v(&["Write a.py", "write tests", "Run"]))

@@ -176,7 +176,10 @@ impl<'a> Runner<'a> {
             ))
         })?;
         if self.state.settings.refine_plan {
-            messages.push(Message::user(prompts::render("plan_refine.md", &json!({}))?));
+            messages.push(Message::user(prompts::render(
+                "plan_refine.md",
+                &json!({}),
+            )?));
             let response = self.plan_call(&messages, &planner).await?;
             if let Ok(better) = self.read_plan(&response, &planner, max_steps, true).await? {
                 steps = better;
@@ -208,7 +211,12 @@ impl<'a> Runner<'a> {
         max_steps: usize,
         last_attempt: bool,
     ) -> Result<Result<Vec<String>, String>, ControlError> {
-        let raw = match response.message.tool_calls.iter().find(|c| c.name == "plan") {
+        let raw = match response
+            .message
+            .tool_calls
+            .iter()
+            .find(|c| c.name == "plan")
+        {
             Some(call) => match planner.dispatch(call, &self.ctx).await? {
                 ToolOutput::Plan(steps) => steps,
                 other => return Ok(Err(other.model_text())),
@@ -308,13 +316,20 @@ impl<'a> Runner<'a> {
                             ToolOutput::Text { is_error, text } => (*is_error, text.clone()),
                             other => (false, other.model_text()),
                         };
-                        self.dir.append_transcript(&json!({"ts": now(), "step": index + 1,
+                        self.dir
+                            .append_transcript(&json!({"ts": now(), "step": index + 1,
                             "kind": "tool", "call": call, "is_error": is_error, "output": text}))?;
                         self.emit(Event::ToolResult {
                             step: index,
                             tool: call.name.clone(),
                             is_error,
-                            preview: text.lines().next().unwrap_or_default().chars().take(120).collect(),
+                            preview: text
+                                .lines()
+                                .next()
+                                .unwrap_or_default()
+                                .chars()
+                                .take(120)
+                                .collect(),
                         });
                         results.push((call, output));
                     }
@@ -345,16 +360,23 @@ impl<'a> Runner<'a> {
         }
     }
 
-    fn end_step(&mut self, index: usize, status: StepStatus, summary: String) -> Result<(), ControlError> {
+    fn end_step(
+        &mut self,
+        index: usize,
+        status: StepStatus,
+        summary: String,
+    ) -> Result<(), ControlError> {
         let before = self.dir.load_step_start(index).unwrap_or_default();
         let after = self.ctx.store.snapshot()?;
-        self.dir.save_step_diff(index, &diff_snapshots(&before, &after))?;
+        self.dir
+            .save_step_diff(index, &diff_snapshots(&before, &after))?;
         let step = &mut self.state.plan[index];
         step.status = status;
         step.summary = Some(summary.clone());
         self.state.current = None;
         self.save()?;
-        self.dir.log(&format!("step {} {:?}: {summary}", index + 1, status))?;
+        self.dir
+            .log(&format!("step {} {:?}: {summary}", index + 1, status))?;
         self.emit(Event::StepFinished {
             index,
             completed: status == StepStatus::Done,
@@ -363,12 +385,20 @@ impl<'a> Runner<'a> {
         Ok(())
     }
 
-    fn fresh_context(&self, index: usize, carry: Option<&str>) -> Result<Vec<Message>, ControlError> {
+    fn fresh_context(
+        &self,
+        index: usize,
+        carry: Option<&str>,
+    ) -> Result<Vec<Message>, ControlError> {
         let s = &self.state.settings;
         let checks = if s.checks.is_empty() {
             "detected from the files: Python syntax checks and pytest".to_string()
         } else {
-            s.checks.iter().map(|c| c.command.as_str()).collect::<Vec<_>>().join("; ")
+            s.checks
+                .iter()
+                .map(|c| c.command.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
         };
         let system = prompts::render(
             "step_system.md",
@@ -378,7 +408,11 @@ impl<'a> Runner<'a> {
         let summaries: Vec<_> = self.state.plan[..index]
             .iter()
             .enumerate()
-            .filter_map(|(i, st)| st.summary.as_ref().map(|sum| json!({"number": i + 1, "summary": sum})))
+            .filter_map(|(i, st)| {
+                st.summary
+                    .as_ref()
+                    .map(|sum| json!({"number": i + 1, "summary": sum}))
+            })
             .collect();
         let tree = exec::truncate_head_tail(&self.ctx.store.tree()?, TREE_MAX_BYTES);
         let user = prompts::render(
@@ -399,27 +433,31 @@ impl<'a> Runner<'a> {
         step: Option<usize>,
         request: &ChatRequest,
     ) -> Result<ChatResponse, ControlError> {
-        self.dir.append_transcript(&json!({"ts": now(), "step": step.map(|s| s + 1),
+        self.dir
+            .append_transcript(&json!({"ts": now(), "step": step.map(|s| s + 1),
             "kind": "request", "request": request}))?;
         let response = self.model.chat(request).await;
         let response = match response {
             Ok(r) => r,
             Err(e) => {
-                self.dir.append_transcript(&json!({"ts": now(), "step": step.map(|s| s + 1),
+                self.dir
+                    .append_transcript(&json!({"ts": now(), "step": step.map(|s| s + 1),
                     "kind": "error", "error": e.to_string()}))?;
                 return Err(ControlError::Llm(e));
             }
         };
-        self.dir.append_transcript(&json!({"ts": now(), "step": step.map(|s| s + 1),
+        self.dir
+            .append_transcript(&json!({"ts": now(), "step": step.map(|s| s + 1),
             "kind": "response", "response": response}))?;
         let t = &mut self.state.totals;
         t.prompt_tokens += response.usage.prompt_tokens;
         t.completion_tokens += response.usage.completion_tokens;
         t.model_calls += 1;
         let total_tokens = t.prompt_tokens + t.completion_tokens;
+        let turn = t.turns + 1;
         self.emit(Event::ModelCall {
             step,
-            turn: t.turns + 1,
+            turn,
             prompt_tokens: response.usage.prompt_tokens,
             completion_tokens: response.usage.completion_tokens,
             total_tokens,
@@ -441,7 +479,10 @@ impl<'a> Runner<'a> {
             (true, "no checks apply".to_string())
         } else {
             let outcomes = exec::run_checks(self.ctx.store.root(), &specs, &self.ctx.exec).await?;
-            (outcomes.iter().all(|o| o.passed), exec::format_outcomes(&outcomes))
+            (
+                outcomes.iter().all(|o| o.passed),
+                exec::format_outcomes(&outcomes),
+            )
         };
         self.emit(Event::FinalChecks {
             passed: checks_passed,
@@ -461,8 +502,18 @@ impl<'a> Runner<'a> {
         let report = RunReport {
             outcome,
             steps_total: self.state.plan.len(),
-            steps_done: self.state.plan.iter().filter(|s| s.status == StepStatus::Done).count(),
-            steps_failed: self.state.plan.iter().filter(|s| s.status == StepStatus::Failed).count(),
+            steps_done: self
+                .state
+                .plan
+                .iter()
+                .filter(|s| s.status == StepStatus::Done)
+                .count(),
+            steps_failed: self
+                .state
+                .plan
+                .iter()
+                .filter(|s| s.status == StepStatus::Failed)
+                .count(),
             files: files.len(),
             lines,
             checks_passed,

@@ -62,8 +62,6 @@ pub struct OpenAiOptions {
     pub retry: RetryPolicy,
     pub tool_mode: ToolMode,
     pub compat: Compat,
-    /// The tool protocol text used in `text` mode (rendered from prompts/).
-    pub text_tools_prompt: String,
 }
 
 impl std::fmt::Debug for OpenAiOptions {
@@ -200,7 +198,14 @@ impl ChatModel for OpenAiClient {
     async fn chat(&self, request: &ChatRequest) -> Result<ChatResponse, LlmError> {
         if self.options.tool_mode == ToolMode::Text && !request.tools.is_empty() {
             let known: Vec<String> = request.tools.iter().map(|t| t.name.clone()).collect();
-            let text_request = to_text_request(request, &self.options.text_tools_prompt);
+            let tools: Vec<Value> = request
+                .tools
+                .iter()
+                .map(|t| json!({"name": t.name, "description": t.description, "parameters": t.parameters.to_string()}))
+                .collect();
+            let protocol = crate::prompts::render("text_tools.md", &json!({"tools": tools}))
+                .map_err(|e| LlmError::Config(e.to_string()))?;
+            let text_request = to_text_request(request, &protocol);
             let mut response = self.call(&text_request).await?;
             let calls = parse_tool_calls(&response.message.content, &known, "text_call_");
             response.message.tool_calls = calls;
@@ -257,10 +262,12 @@ fn message_json(m: &Message, compat: &Compat) -> Value {
 /// Reads a chat-completions response, tolerating servers that send arguments as objects or
 /// omit call ids.
 pub fn parse_response(raw: &Value) -> Result<ChatResponse, LlmError> {
-    let choice = raw
-        .get("choices")
-        .and_then(|c| c.get(0))
-        .ok_or_else(|| LlmError::Decode(format!("no `choices[0]` in {}", shorten(&raw.to_string(), 300))))?;
+    let choice = raw.get("choices").and_then(|c| c.get(0)).ok_or_else(|| {
+        LlmError::Decode(format!(
+            "no `choices[0]` in {}",
+            shorten(&raw.to_string(), 300)
+        ))
+    })?;
     let msg = choice
         .get("message")
         .ok_or_else(|| LlmError::Decode("no `message` in choices[0]".into()))?;
@@ -293,7 +300,12 @@ pub fn parse_response(raw: &Value) -> Result<ChatResponse, LlmError> {
         }
     }
     let usage = raw.get("usage");
-    let field = |k: &str| usage.and_then(|u| u.get(k)).and_then(Value::as_u64).unwrap_or(0);
+    let field = |k: &str| {
+        usage
+            .and_then(|u| u.get(k))
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+    };
     Ok(ChatResponse {
         message: Message {
             role: Role::Assistant,
@@ -367,7 +379,6 @@ mod tests {
             retry: RetryPolicy::default(),
             tool_mode: ToolMode::Native,
             compat,
-            text_tools_prompt: String::new(),
         })
         .expect("client")
     }
@@ -454,9 +465,15 @@ mod tests {
 
     #[test]
     fn recognises_functions_text_and_context_errors() {
-        assert_eq!(functions_text_tool("functions.write_files:"), Some("write_files".into()));
+        assert_eq!(
+            functions_text_tool("functions.write_files:"),
+            Some("write_files".into())
+        );
         assert_eq!(functions_text_tool("hello"), None);
-        assert!(is_context_length_error(400, "{\"error\":{\"code\":\"context_length_exceeded\"}}"));
+        assert!(is_context_length_error(
+            400,
+            "{\"error\":{\"code\":\"context_length_exceeded\"}}"
+        ));
         assert!(!is_context_length_error(500, "context window"));
     }
 }

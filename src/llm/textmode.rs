@@ -36,10 +36,12 @@ pub fn to_text_request(request: &ChatRequest, tools_prompt: &str) -> ChatRequest
     }
     let mut instructions = tools_prompt.to_string();
     match &request.tool_choice {
-        ToolChoice::Named(name) => {
-            instructions.push_str(&format!("\n\nYour next reply must be exactly one call of the tool `{name}`."))
+        ToolChoice::Named(name) => instructions.push_str(&format!(
+            "\n\nYour next reply must be exactly one call of the tool `{name}`."
+        )),
+        ToolChoice::Required => {
+            instructions.push_str("\n\nYour next reply must contain a tool call.")
         }
-        ToolChoice::Required => instructions.push_str("\n\nYour next reply must contain a tool call."),
         ToolChoice::None => instructions = String::new(),
         ToolChoice::Auto => {}
     }

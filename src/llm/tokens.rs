@@ -18,10 +18,19 @@ static O200K: OnceLock<Option<CoreBPE>> = OnceLock::new();
 impl TokenCounter {
     pub fn for_model(model: &str) -> Self {
         let m = model.to_ascii_lowercase();
-        let bpe = if m.starts_with("gpt-4o") || m.starts_with("o1") || m.starts_with("o3") || m.starts_with("gpt-4.1") || m.starts_with("gpt-5") {
-            O200K.get_or_init(|| tiktoken_rs::o200k_base().ok()).as_ref()
+        let bpe = if m.starts_with("gpt-4o")
+            || m.starts_with("o1")
+            || m.starts_with("o3")
+            || m.starts_with("gpt-4.1")
+            || m.starts_with("gpt-5")
+        {
+            O200K
+                .get_or_init(|| tiktoken_rs::o200k_base().ok())
+                .as_ref()
         } else if m.starts_with("gpt-4") || m.starts_with("gpt-3.5") {
-            CL100K.get_or_init(|| tiktoken_rs::cl100k_base().ok()).as_ref()
+            CL100K
+                .get_or_init(|| tiktoken_rs::cl100k_base().ok())
+                .as_ref()
         } else {
             None
         };
@@ -65,7 +74,12 @@ impl TokenCounter {
 /// The context window when the user gave none: known model families, else 8192.
 pub fn default_context_window(model: &str) -> usize {
     let m = model.to_ascii_lowercase();
-    if m.starts_with("gpt-4o") || m.starts_with("gpt-4.1") || m.starts_with("gpt-4-turbo") || m.starts_with("o1") || m.starts_with("o3") {
+    if m.starts_with("gpt-4o")
+        || m.starts_with("gpt-4.1")
+        || m.starts_with("gpt-4-turbo")
+        || m.starts_with("o1")
+        || m.starts_with("o3")
+    {
         128_000
     } else if m.starts_with("gpt-5") {
         272_000

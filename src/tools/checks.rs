@@ -39,7 +39,8 @@ impl Tool for RunChecks {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
             name: "run_checks".into(),
-            description: "Run the project's checks (tests, syntax checks) now and see their output.".into(),
+            description:
+                "Run the project's checks (tests, syntax checks) now and see their output.".into(),
             parameters: json!({"type": "object", "properties": {}}),
         }
     }
@@ -74,7 +75,9 @@ impl Tool for StepComplete {
             Err(e) => return Ok(e),
         };
         if args.summary.trim().is_empty() {
-            return Ok(ToolOutput::error("`summary` is empty: say what this step built."));
+            return Ok(ToolOutput::error(
+                "`summary` is empty: say what this step built.",
+            ));
         }
         let (outcomes, text) = run(ctx, "step_complete").await?;
         if outcomes.iter().all(|o| o.passed) {

@@ -42,7 +42,10 @@ impl Tool for ListFiles {
             Ok(a) => a,
             Err(e) => return Ok(e),
         };
-        let dir = args.dir.as_deref().filter(|d| !d.trim().is_empty() && *d != ".");
+        let dir = args
+            .dir
+            .as_deref()
+            .filter(|d| !d.trim().is_empty() && *d != ".");
         match ctx.store.list(dir) {
             Ok(entries) if entries.is_empty() => Ok(ToolOutput::ok("(no files yet)")),
             Ok(entries) => Ok(ToolOutput::ok(
@@ -107,7 +110,10 @@ fn render_file(path: &str, content: &str, range: Option<(usize, usize)>) -> Stri
                 READ_HEAD_LINES + 1,
                 total - READ_TAIL_LINES
             ));
-            out.push_str(&numbered(&lines[total - READ_TAIL_LINES..], total - READ_TAIL_LINES + 1));
+            out.push_str(&numbered(
+                &lines[total - READ_TAIL_LINES..],
+                total - READ_TAIL_LINES + 1,
+            ));
         }
         None => out.push_str(&numbered(&lines, 1)),
     }
@@ -129,7 +135,9 @@ impl Tool for ReadFiles {
             Err(e) => return Ok(e),
         };
         if args.paths.is_empty() {
-            return Ok(ToolOutput::error("`paths` is empty: name at least one file."));
+            return Ok(ToolOutput::error(
+                "`paths` is empty: name at least one file.",
+            ));
         }
         let mut out = String::new();
         let mut failed = false;
@@ -180,13 +188,19 @@ impl Tool for WriteFiles {
             Err(e) => return Ok(e),
         };
         if args.files.is_empty() {
-            return Ok(ToolOutput::error("`files` is empty: give at least one {path, content}."));
+            return Ok(ToolOutput::error(
+                "`files` is empty: give at least one {path, content}.",
+            ));
         }
         let mut lines = Vec::new();
         let mut failed = false;
         for f in &args.files {
             match ctx.store.write(&f.path, &f.content) {
-                Ok(()) => lines.push(format!("wrote {} ({} lines)", f.path, f.content.lines().count())),
+                Ok(()) => lines.push(format!(
+                    "wrote {} ({} lines)",
+                    f.path,
+                    f.content.lines().count()
+                )),
                 Err(e) => {
                     failed = true;
                     lines.push(format!("ERROR: {} was not written: {e}", f.path));
@@ -225,7 +239,9 @@ impl Tool for EditFile {
             Err(e) => return Ok(e),
         };
         if args.old.is_empty() {
-            return Ok(ToolOutput::error("`old` is empty; use write_files to create a file."));
+            return Ok(ToolOutput::error(
+                "`old` is empty; use write_files to create a file.",
+            ));
         }
         let content = match ctx.store.read(&args.path) {
             Ok(c) => c,
@@ -304,20 +320,35 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let c = ctx(dir.path());
         let out = WriteFiles
-            .call(json!({"files": [{"path": "pkg/a.py", "content": "x = 1\ny = 2\n"}]}), &c)
+            .call(
+                json!({"files": [{"path": "pkg/a.py", "content": "x = 1\ny = 2\n"}]}),
+                &c,
+            )
             .await
             .expect("write");
         assert_eq!(out, ToolOutput::ok("wrote pkg/a.py (2 lines)"));
         let out = EditFile
-            .call(json!({"path": "pkg/a.py", "old": "y = 2", "new": "y = 3"}), &c)
+            .call(
+                json!({"path": "pkg/a.py", "old": "y = 2", "new": "y = 3"}),
+                &c,
+            )
             .await
             .expect("edit");
         assert_eq!(out, ToolOutput::ok("edited pkg/a.py"));
-        let out = ReadFiles.call(json!({"paths": ["pkg/a.py"]}), &c).await.expect("read");
-        assert_eq!(out, ToolOutput::ok("=== pkg/a.py (2 lines) ===\n    1 | x = 1\n    2 | y = 3"));
+        let out = ReadFiles
+            .call(json!({"paths": ["pkg/a.py"]}), &c)
+            .await
+            .expect("read");
+        assert_eq!(
+            out,
+            ToolOutput::ok("=== pkg/a.py (2 lines) ===\n    1 | x = 1\n    2 | y = 3")
+        );
         let out = ListFiles.call(json!({}), &c).await.expect("list");
         assert_eq!(out, ToolOutput::ok("pkg/a.py (12 bytes)"));
-        let out = DeleteFiles.call(json!({"paths": ["pkg/a.py"]}), &c).await.expect("delete");
+        let out = DeleteFiles
+            .call(json!({"paths": ["pkg/a.py"]}), &c)
+            .await
+            .expect("delete");
         assert_eq!(out, ToolOutput::ok("deleted pkg/a.py"));
         assert!(!dir.path().join("pkg/a.py").exists());
     }
@@ -344,12 +375,16 @@ mod tests {
     fn long_files_are_shortened_with_a_range_hint() {
         let content: String = (1..=1000).map(|i| format!("line {i}\n")).collect();
         let shown = render_file("big.py", &content, None);
-        assert!(shown.contains("[... 680 lines omitted (201-880); read them with `big.py:201-880` ...]"));
+        assert!(shown
+            .contains("[... 680 lines omitted (201-880); read them with `big.py:201-880` ...]"));
         assert!(shown.contains("  200 | line 200\n"));
         assert!(shown.contains("  881 | line 881\n"));
         assert!(!shown.contains("| line 500\n"));
         let ranged = render_file("big.py", &content, Some((500, 501)));
-        assert_eq!(ranged, "=== big.py (1000 lines) ===\n  500 | line 500\n  501 | line 501\n");
+        assert_eq!(
+            ranged,
+            "=== big.py (1000 lines) ===\n  500 | line 500\n  501 | line 501\n"
+        );
         assert_eq!(split_range("a:b.py:3-9"), ("a:b.py", Some((3, 9))));
         assert_eq!(split_range("a.py"), ("a.py", None));
     }

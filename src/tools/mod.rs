@@ -125,7 +125,11 @@ impl ToolRegistry {
     }
 
     /// Runs one call. Unknown tools and malformed JSON are answered, never raised.
-    pub async fn dispatch(&self, call: &ToolCall, ctx: &ToolContext) -> Result<ToolOutput, ToolError> {
+    pub async fn dispatch(
+        &self,
+        call: &ToolCall,
+        ctx: &ToolContext,
+    ) -> Result<ToolOutput, ToolError> {
         let Some(tool) = self.tools.get(&call.name) else {
             return Ok(ToolOutput::error(format!(
                 "there is no tool named `{}`. The tools are: {}.",
@@ -194,19 +198,45 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let reg = ToolRegistry::step_tools();
         let c = ctx(dir.path());
-        let out = reg.dispatch(&call("frobnicate", "{}"), &c).await.expect("ok");
+        let out = reg
+            .dispatch(&call("frobnicate", "{}"), &c)
+            .await
+            .expect("ok");
         assert_eq!(out, ToolOutput::error("there is no tool named `frobnicate`. The tools are: delete_files, edit_file, list_files, read_files, run_checks, step_complete, write_files."));
-        let out = reg.dispatch(&call("write_files", "{\"files\": ["), &c).await.expect("ok");
-        assert!(matches!(&out, ToolOutput::Text { is_error: true, text } if text.contains("not valid JSON")), "{out:?}");
-        let out = reg.dispatch(&call("write_files", "[1]"), &c).await.expect("ok");
-        assert_eq!(out, ToolOutput::error("the arguments of `write_files` must be a JSON object, not an array."));
-        let out = reg.dispatch(&call("write_files", "{\"files\": 3}"), &c).await.expect("ok");
-        assert!(matches!(&out, ToolOutput::Text { is_error: true, text } if text.contains("do not match its schema")), "{out:?}");
+        let out = reg
+            .dispatch(&call("write_files", "{\"files\": ["), &c)
+            .await
+            .expect("ok");
+        assert!(
+            matches!(&out, ToolOutput::Text { is_error: true, text } if text.contains("not valid JSON")),
+            "{out:?}"
+        );
+        let out = reg
+            .dispatch(&call("write_files", "[1]"), &c)
+            .await
+            .expect("ok");
+        assert_eq!(
+            out,
+            ToolOutput::error(
+                "the arguments of `write_files` must be a JSON object, not an array."
+            )
+        );
+        let out = reg
+            .dispatch(&call("write_files", "{\"files\": 3}"), &c)
+            .await
+            .expect("ok");
+        assert!(
+            matches!(&out, ToolOutput::Text { is_error: true, text } if text.contains("do not match its schema")),
+            "{out:?}"
+        );
     }
 
     #[test]
     fn step_and_planner_tool_sets() {
-        assert_eq!(ToolRegistry::planner_tools().names(), vec!["plan".to_string()]);
+        assert_eq!(
+            ToolRegistry::planner_tools().names(),
+            vec!["plan".to_string()]
+        );
         assert_eq!(ToolRegistry::step_tools().specs().len(), 7);
     }
 }

@@ -18,7 +18,8 @@ impl Tool for Plan {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
             name: "plan".into(),
-            description: "Submit the plan: the ordered list of steps that together complete the task.".into(),
+            description:
+                "Submit the plan: the ordered list of steps that together complete the task.".into(),
             parameters: json!({"type": "object", "properties": {"steps": {"type": "array", "items": {"type": "string"}, "description": "one instruction per step"}}, "required": ["steps"]}),
         }
     }

@@ -1,0 +1,294 @@
+//! `l2mac run`, `resume` and `status`: building the model client and settings from flags, env and
+//! l2mac.toml, driving the control unit, and mapping its end to an exit code.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use l2mac::config::FileConfig;
+use l2mac::control::{ControlError, Domain, EventSink, Outcome, RunSettings, RunState, Runner};
+use l2mac::exec::CheckSpec;
+use l2mac::llm::{Compat, OpenAiClient, OpenAiOptions, RetryPolicy, ToolMode};
+
+use super::progress::{Bars, JsonLines};
+use super::ExitCode;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ModelArgs {
+    /// Model name sent to the endpoint [env: L2MAC_MODEL]
+    #[arg(long, env = "L2MAC_MODEL")]
+    pub model: Option<String>,
+    /// OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 [env: OPENAI_BASE_URL]
+    #[arg(long, env = "OPENAI_BASE_URL")]
+    pub base_url: Option<String>,
+    /// How tools reach the model: the API's tool calls, or JSON written in the text.
+    #[arg(long, value_enum)]
+    pub tool_mode: Option<ToolMode>,
+    /// Provider quirks: `standard` or `llama-cpp` (llama-cpp-python's server).
+    #[arg(long)]
+    pub compat: Option<String>,
+    /// Seconds before one model request is abandoned (and retried).
+    #[arg(long)]
+    pub request_timeout: Option<u64>,
+    /// Print one JSON event per line on stdout instead of progress bars.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// The task, as text (or use --task-file).
+    pub task: Option<String>,
+    #[arg(long, conflicts_with = "task")]
+    pub task_file: Option<PathBuf>,
+    /// Run directory (default: workspace/<slug>-<timestamp>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// A check command run in the run directory (repeatable); default: detected from the files.
+    #[arg(long = "check")]
+    pub checks: Vec<String>,
+    #[arg(long)]
+    pub max_steps: Option<usize>,
+    /// Stop when this many tokens (in + out) have been used.
+    #[arg(long)]
+    pub max_tokens: Option<u64>,
+    /// Stop after this many agent turns in total.
+    #[arg(long)]
+    pub max_turns: Option<u32>,
+    /// The model's context window in tokens (default: from the model name, else 8192).
+    #[arg(long)]
+    pub context_window: Option<usize>,
+    /// Seconds a check may run before it is killed and counted as a failure.
+    #[arg(long)]
+    pub check_timeout: Option<u64>,
+    /// Ask the planner to review its plan once.
+    #[arg(long)]
+    pub refine_plan: bool,
+    #[arg(long, value_enum, default_value_t = Domain::Code)]
+    pub domain: Domain,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+fn client(
+    args: &ModelArgs,
+    file: &FileConfig,
+    saved: Option<(&str, &str)>,
+) -> Result<OpenAiClient> {
+    let base_url = args
+        .base_url
+        .clone()
+        .or_else(|| file.base_url.clone())
+        .or_else(|| saved.map(|s| s.1.to_string()))
+        .context("no model endpoint configured: pass --base-url URL or set OPENAI_BASE_URL (or base_url in l2mac.toml)")?;
+    let model = args
+        .model
+        .clone()
+        .or_else(|| file.model.clone())
+        .or_else(|| saved.map(|s| s.0.to_string()))
+        .unwrap_or_else(|| "gpt-4o-mini".to_string());
+    let compat = match args.compat.as_deref().or(file.compat.as_deref()) {
+        None | Some("standard") => Compat::standard(),
+        Some("llama-cpp") => Compat::llama_cpp(),
+        Some(other) => bail!("unknown --compat `{other}`: use `standard` or `llama-cpp`"),
+    };
+    let tool_mode = args.tool_mode.or(file.tool_mode).unwrap_or_default();
+    let api_key = std::env::var("OPENAI_API_KEY")
+        .ok()
+        .filter(|k| !k.is_empty());
+    Ok(OpenAiClient::new(OpenAiOptions {
+        base_url,
+        api_key,
+        model,
+        request_timeout: Duration::from_secs(
+            args.request_timeout
+                .or(file.request_timeout_secs)
+                .unwrap_or(600),
+        ),
+        retry: RetryPolicy::default(),
+        tool_mode,
+        compat,
+    })?)
+}
+
+fn sink(json: bool) -> Box<dyn EventSink> {
+    if json {
+        Box::new(JsonLines)
+    } else {
+        Box::new(Bars::new())
+    }
+}
+
+fn slug(task: &str) -> String {
+    let words: Vec<String> = task
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(5)
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    if words.is_empty() {
+        "run".into()
+    } else {
+        words.join("-")
+    }
+}
+
+pub async fn run(args: RunArgs) -> Result<ExitCode> {
+    let (file, _) = FileConfig::discover(&std::env::current_dir()?)?;
+    let task = match (&args.task, &args.task_file) {
+        (Some(t), _) => t.clone(),
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the task file {}", path.display()))?,
+        (None, None) => bail!("no task given: pass it as an argument or with --task-file FILE"),
+    };
+    if task.trim().is_empty() {
+        bail!("the task is empty");
+    }
+    let client = client(&args.model, &file, None)?;
+    let model_name = client.options().model.clone();
+    let mut settings = RunSettings {
+        domain: args.domain,
+        context_window: args
+            .context_window
+            .or(file.context_window)
+            .unwrap_or_else(|| l2mac::llm::tokens::default_context_window(&model_name)),
+        max_total_tokens: args.max_tokens,
+        max_total_turns: args.max_turns,
+        refine_plan: args.refine_plan,
+        ..RunSettings::default()
+    };
+    if let Some(n) = args.max_steps.or(file.max_steps) {
+        if n == 0 {
+            bail!("--max-steps must be at least 1");
+        }
+        settings.max_steps = n;
+    }
+    if let Some(n) = file.max_turns_per_step {
+        settings.max_turns_per_step = n;
+    }
+    if let Some(t) = file.temperature {
+        settings.temperature = t;
+    }
+    if let Some(t) = args.check_timeout.or(file.check_timeout_secs) {
+        settings.check_timeout_secs = t;
+    }
+    let check_cmds = if args.checks.is_empty() {
+        file.checks.clone()
+    } else {
+        args.checks.clone()
+    };
+    settings.checks = check_cmds
+        .iter()
+        .enumerate()
+        .map(|(i, c)| CheckSpec {
+            name: format!("check {}", i + 1),
+            command: c.clone(),
+        })
+        .collect();
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("workspace").join(format!(
+            "{}-{}",
+            slug(&task),
+            chrono::Utc::now().format("%Y%m%d-%H%M%S")
+        ))
+    });
+    if out
+        .join(l2mac::store::CONTROL_DIR)
+        .join("run.json")
+        .exists()
+    {
+        bail!(
+            "{} already holds a run; continue it with `l2mac resume {}` or choose another --out",
+            out.display(),
+            out.display()
+        );
+    }
+    let state = RunState::new(
+        task,
+        model_name,
+        client.options().base_url.clone(),
+        settings,
+    );
+    let sink = sink(args.model.json);
+    let mut runner = Runner::create(&client, sink.as_ref(), &out, state)?;
+    drive(&mut runner, &out, false).await
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ResumeArgs {
+    /// The run directory to continue.
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+pub async fn resume(args: ResumeArgs) -> Result<ExitCode> {
+    let (file, _) = FileConfig::discover(&std::env::current_dir()?)?;
+    let saved = l2mac::control::persist::RunDir::open(&args.dir)?.load_state()?;
+    let client = client(&args.model, &file, Some((&saved.model, &saved.base_url)))?;
+    let sink = sink(args.model.json);
+    let mut runner = Runner::open(&client, sink.as_ref(), &args.dir)?;
+    drive(&mut runner, &args.dir, true).await
+}
+
+async fn drive(runner: &mut Runner<'_>, dir: &Path, resumed: bool) -> Result<ExitCode> {
+    let result = tokio::select! {
+        r = runner.run(resumed) => r,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("interrupted; the run is saved. Continue it with: l2mac resume {}", dir.display());
+            return Ok(ExitCode::Unfinished);
+        }
+    };
+    match result {
+        Ok(report) => Ok(if report.outcome == Outcome::Complete {
+            ExitCode::Success
+        } else {
+            ExitCode::Unfinished
+        }),
+        Err(ControlError::Llm(e)) => {
+            eprintln!(
+                "error: {e}\nthe run is saved; continue it with: l2mac resume {}",
+                dir.display()
+            );
+            Ok(ExitCode::Unfinished)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct StatusArgs {
+    pub dir: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn status(args: StatusArgs) -> Result<ExitCode> {
+    let state = l2mac::control::persist::RunDir::open(&args.dir)?.load_state()?;
+    if args.json {
+        let v = serde_json::json!({"phase": state.phase, "plan": state.plan, "totals": state.totals,
+            "current_step": state.current.as_ref().map(|c| c.step_index + 1), "report": state.report});
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(ExitCode::Success);
+    }
+    println!("task: {}", state.task.lines().next().unwrap_or_default());
+    println!("model: {} at {}", state.model, state.base_url);
+    println!("phase: {:?}", state.phase);
+    for (i, s) in state.plan.iter().enumerate() {
+        println!("{:>3}. [{:?}] {}", i + 1, s.status, s.text);
+        if let Some(sum) = &s.summary {
+            println!("       {sum}");
+        }
+    }
+    let t = state.totals;
+    println!(
+        "tokens: {} in, {} out; {} model calls, {} turns, {} restarts; {:.1} s",
+        t.prompt_tokens,
+        t.completion_tokens,
+        t.model_calls,
+        t.turns,
+        t.restarts,
+        state.elapsed_ms as f64 / 1000.0
+    );
+    Ok(ExitCode::Success)
+}
