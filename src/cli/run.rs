@@ -30,6 +30,9 @@ pub struct ModelArgs {
     /// Seconds before one model request is abandoned (and retried).
     #[arg(long)]
     pub request_timeout: Option<u64>,
+    /// Retries of a failed model request (429, 5xx, network), with backoff.
+    #[arg(long)]
+    pub max_retries: Option<u32>,
     /// Print one JSON event per line on stdout instead of progress bars.
     #[arg(long)]
     pub json: bool,
@@ -105,7 +108,12 @@ fn client(
                 .or(file.request_timeout_secs)
                 .unwrap_or(600),
         ),
-        retry: RetryPolicy::default(),
+        retry: RetryPolicy {
+            max_retries: args
+                .max_retries
+                .unwrap_or(RetryPolicy::default().max_retries),
+            ..RetryPolicy::default()
+        },
         tool_mode,
         compat,
     })?)

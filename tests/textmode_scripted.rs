@@ -1,0 +1,63 @@
+//! `text` tool-calling mode end to end: tools described in the prompt, calls parsed from the
+//! model's text, results sent back as user messages.
+
+mod common;
+
+use common::*;
+use l2mac::control::{CollectSink, Outcome, RunState, Runner};
+use l2mac::llm::ToolMode;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_text_mode_run_completes_from_json_in_the_replies() {
+    let server = ScriptedServer::start(vec![
+        expect(
+            |req| {
+                assert!(req.get("tools").is_none() && req.get("tool_choice").is_none(), "{req}");
+                let sys = req["messages"][0]["content"].as_str().unwrap_or_default();
+                assert!(sys.contains("## plan") && sys.contains("exactly one call of the tool `plan`"), "{sys}");
+            },
+            text("```json\n{\"tool\": \"plan\", \"arguments\": {\"steps\": [\"Write hello.py\"]}}\n```"),
+        ),
+        expect(
+            |req| {
+                let sys = req["messages"][0]["content"].as_str().unwrap_or_default();
+                assert!(sys.contains("## write_files") && sys.contains("## step_complete"), "{sys}");
+            },
+            text("I'll write the file.\n<tool_call>\n{\"name\": \"write_files\", \"arguments\": {\"files\": [{\"path\": \"hello.py\", \"content\": \"print('hi')\\n\"}]}}\n</tool_call>"),
+        ),
+        expect(
+            |req| {
+                let last = last_message(req);
+                assert_eq!(last["role"], json!("user"));
+                let content = last["content"].as_str().unwrap_or_default();
+                assert!(content.starts_with("Tool result (text_call_0):\nwrote hello.py (1 lines)"), "{content}");
+            },
+            text("```json\n{\"tool\": \"step_complete\", \"arguments\": {\"summary\": \"hello.py prints hi\"}}\n```"),
+        ),
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let client = client_for(&server.base_url(), ToolMode::Text);
+    let sink = CollectSink::default();
+    let state = RunState::new(
+        "hello".into(),
+        "scripted".into(),
+        server.base_url(),
+        python_settings(),
+    );
+    let mut runner = Runner::create(&client, &sink, dir.path(), state).expect("runner");
+    let report = runner.run(false).await;
+    assert!(server.failures().is_empty(), "{:#?}", server.failures());
+    let report = report.expect("run");
+    assert_eq!(
+        report.outcome,
+        Outcome::Complete,
+        "{}",
+        report.checks_summary
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("hello.py")).expect("read"),
+        "print('hi')\n"
+    );
+}
