@@ -319,3 +319,39 @@ async fn bubblewrap_blocks_network_and_writes_outside_the_folder() {
     );
     assert!(!Path::new("/usr/l2mac-sandbox-probe").exists());
 }
+
+#[tokio::test]
+async fn abandoning_a_running_check_kills_its_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (mode, label)) in modes().into_iter().enumerate() {
+        let marker = format!("3001.{}{}", std::process::id(), i);
+        let s = spec("slow", &format!("sleep {marker} & sleep {marker}"));
+        let o = opts(mode);
+        // The caller gives up (as on Ctrl-C) once the check's processes are up.
+        let check = run_check(dir.path(), &s, &o);
+        let waiter = async {
+            while processes_with(&marker).len() < 2 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        tokio::select! {
+            r = check => panic!("{label}: check finished on its own: {r:?}"),
+            started = tokio::time::timeout(Duration::from_secs(20), waiter) => {
+                assert!(started.is_ok(), "{label}: the check's processes never showed up");
+            }
+        }
+        let mut left = processes_with(&marker);
+        for _ in 0..50 {
+            if left.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            left = processes_with(&marker);
+        }
+        assert_eq!(
+            left,
+            Vec::<u32>::new(),
+            "{label}: processes outlived the abandoned check"
+        );
+    }
+}
