@@ -134,7 +134,7 @@ pub async fn run_check(
             command: spec.command.clone(),
             source,
         })?;
-    let pgid = child.id().and_then(|id| i32::try_from(id).ok());
+    let mut group = GroupKiller(child.id().and_then(|id| i32::try_from(id).ok()));
     let capture = Arc::new(Mutex::new(Capture::new(opts.output_cap)));
     let mut readers: Vec<JoinHandle<()>> = Vec::new();
     if let Some(out) = child.stdout.take() {
@@ -147,12 +147,12 @@ pub async fn run_check(
     let (status, timed_out) = match tokio::time::timeout(opts.timeout, child.wait()).await {
         Ok(status) => (status?, false),
         Err(_) => {
-            kill_group(pgid);
+            group.kill();
             (child.wait().await?, true)
         }
     };
     // Whatever the check left running in the background (a server, a stray `sleep &`) goes too.
-    kill_group(pgid);
+    group.kill();
     let drain = async {
         for r in readers.iter_mut() {
             let _ = r.await;
@@ -223,15 +223,27 @@ async fn pump(mut stream: impl tokio::io::AsyncRead + Unpin, capture: Arc<Mutex<
     }
 }
 
-/// SIGKILL to the check's process group. The kernel keeps the group id reserved while any member
-/// lives, so this reaches only the check's processes; "no such group" just means all are gone.
-/// (Once every member is gone the id could in principle be reused before this call, which would
-/// take the pid space wrapping around within microseconds.)
-fn kill_group(pgid: Option<i32>) {
-    if let Some(pgid) = pgid {
-        let _ = nix::sys::signal::killpg(
-            nix::unistd::Pid::from_raw(pgid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
+/// Kills the check's process group once: explicitly on timeout and after the check exits, or on
+/// drop when the caller abandons `run_check` midway (Ctrl-C), so no check outlives its run.
+struct GroupKiller(Option<i32>);
+
+impl GroupKiller {
+    /// SIGKILL to the group. The kernel keeps a group id reserved while any member lives, so this
+    /// reaches only the check's processes; "no such group" just means all are gone. (Once every
+    /// member is gone the id could in principle be reused before this call, which would take the
+    /// pid space wrapping around within microseconds.) Only the first call sends anything.
+    fn kill(&mut self) {
+        if let Some(pgid) = self.0.take() {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pgid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+impl Drop for GroupKiller {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
