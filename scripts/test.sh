@@ -1,5 +1,24 @@
 #!/usr/bin/env bash
-# The README's test command: installs the test prerequisites, then runs the whole suite.
+# The README's test command. Installs what the tests need when it is missing (pytest for the
+# generated Python projects, bubblewrap for the check sandbox), then runs the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing ${need_apt[*]} (apt)"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null \
+      || echo "warning: could not install ${need_apt[*]}; checks will run without the sandbox"
+  else
+    echo "note: ${need_apt[*]} not installed and no root apt; checks run without the sandbox"
+  fi
+fi
+if ! python3 -m pytest --version >/dev/null 2>&1; then
+  echo "== installing pytest (pip)"
+  python3 -m pip install -q pytest
+fi
+
+echo "== cargo test"
 cargo test --all-targets

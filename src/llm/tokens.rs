@@ -85,9 +85,8 @@ pub fn default_context_window(model: &str) -> usize {
         272_000
     } else if m.starts_with("gpt-3.5-turbo") {
         16_385
-    } else if m.starts_with("gpt-4") {
-        8_192
     } else {
+        // gpt-4 (8k) and every model we know nothing about.
         8_192
     }
 }
