@@ -3,6 +3,7 @@
 
 pub mod openai;
 pub mod retry;
+pub mod scripted;
 pub mod textmode;
 pub mod tokens;
 
