@@ -1,0 +1,3 @@
+//! LLM clients. (Placeholder in the `local` branch: the lead owns this file.)
+
+pub mod local;
