@@ -8,13 +8,31 @@ use anyhow::{bail, Context, Result};
 use l2mac::config::FileConfig;
 use l2mac::control::{ControlError, Domain, EventSink, Outcome, RunSettings, RunState, Runner};
 use l2mac::exec::CheckSpec;
+use l2mac::llm::local::{self, LocalServer};
 use l2mac::llm::{Compat, OpenAiClient, OpenAiOptions, RetryPolicy, ToolMode};
 
 use super::progress::{Bars, JsonLines};
 use super::ExitCode;
 
+/// Where the model runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    /// Any OpenAI-compatible endpoint (--base-url / OPENAI_BASE_URL).
+    Openai,
+    /// The embedded llama.cpp server with the model from scripts/setup-local-model.sh.
+    Local,
+}
+
 #[derive(clap::Args, Debug, Clone)]
 pub struct ModelArgs {
+    /// `openai` (an endpoint) or `local` (the embedded server); default: openai when an endpoint
+    /// is configured, else local.
+    #[arg(long, value_enum)]
+    pub provider: Option<Provider>,
+    /// Threads for the local server (default: all cores, at most 8).
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// Model name sent to the endpoint [env: L2MAC_MODEL]
     #[arg(long, env = "L2MAC_MODEL")]
     pub model: Option<String>,
@@ -73,50 +91,85 @@ pub struct RunArgs {
     pub model: ModelArgs,
 }
 
-fn client(
-    args: &ModelArgs,
-    file: &FileConfig,
-    saved: Option<(&str, &str)>,
-) -> Result<OpenAiClient> {
-    let base_url = args
-        .base_url
-        .clone()
-        .or_else(|| file.base_url.clone())
-        .or_else(|| saved.map(|s| s.1.to_string()))
-        .context("no model endpoint configured: pass --base-url URL or set OPENAI_BASE_URL (or base_url in l2mac.toml)")?;
-    let model = args
-        .model
-        .clone()
-        .or_else(|| file.model.clone())
-        .or_else(|| saved.map(|s| s.0.to_string()))
-        .unwrap_or_else(|| "gpt-4o-mini".to_string());
-    let compat = match args.compat.as_deref().or(file.compat.as_deref()) {
+/// The model client, plus the local server it talks to when the provider is local (kept alive
+/// for the run and killed when dropped).
+pub struct ModelHandle {
+    pub client: OpenAiClient,
+    pub server: Option<LocalServer>,
+    pub context_window: Option<usize>,
+}
+
+async fn client(args: &ModelArgs, file: &FileConfig, saved: Option<&RunState>) -> Result<ModelHandle> {
+    let explicit_url = args.base_url.clone().or_else(|| file.base_url.clone());
+    let saved_local = saved.is_some_and(|s| s.provider.as_deref() == Some("local"));
+    let provider = match (args.provider, &explicit_url) {
+        (Some(p), _) => p,
+        (None, Some(_)) => Provider::Openai,
+        (None, None) if saved_local => Provider::Local,
+        (None, None) if saved.is_some() => Provider::Openai,
+        (None, None) => Provider::Local,
+    };
+    let compat_name = args.compat.as_deref().or(file.compat.as_deref());
+    let mut compat = match compat_name {
         None | Some("standard") => Compat::standard(),
         Some("llama-cpp") => Compat::llama_cpp(),
         Some(other) => bail!("unknown --compat `{other}`: use `standard` or `llama-cpp`"),
     };
+    let (base_url, model, server, context_window) = match provider {
+        Provider::Openai => {
+            let base_url = explicit_url
+                .or_else(|| saved.map(|s| s.base_url.clone()))
+                .context("no model endpoint configured: pass --base-url URL or set OPENAI_BASE_URL (or base_url in l2mac.toml), or use --provider local")?;
+            let model = args
+                .model
+                .clone()
+                .or_else(|| file.model.clone())
+                .or_else(|| saved.map(|s| s.model.clone()))
+                .unwrap_or_else(|| "gpt-4o-mini".to_string());
+            (base_url, model, None, None)
+        }
+        Provider::Local => {
+            let mut opts = local::find_installed()?;
+            if let Some(t) = args.threads {
+                opts.threads = t.max(1);
+            }
+            eprintln!(
+                "starting the local model server ({}, {} threads)...",
+                opts.model_path.display(),
+                opts.threads
+            );
+            let ctx = opts.ctx_size as usize;
+            let server = LocalServer::start(opts).await?;
+            if compat_name.is_none() {
+                compat = Compat::llama_cpp();
+            }
+            (server.base_url(), server.model_id().to_string(), Some(server), Some(ctx))
+        }
+    };
     let tool_mode = args.tool_mode.or(file.tool_mode).unwrap_or_default();
-    let api_key = std::env::var("OPENAI_API_KEY")
-        .ok()
-        .filter(|k| !k.is_empty());
-    Ok(OpenAiClient::new(OpenAiOptions {
+    let api_key = match provider {
+        Provider::Openai => std::env::var("OPENAI_API_KEY").ok().filter(|k| !k.is_empty()),
+        Provider::Local => None,
+    };
+    let client = OpenAiClient::new(OpenAiOptions {
         base_url,
         api_key,
         model,
         request_timeout: Duration::from_secs(
-            args.request_timeout
-                .or(file.request_timeout_secs)
-                .unwrap_or(600),
+            args.request_timeout.or(file.request_timeout_secs).unwrap_or(600),
         ),
         retry: RetryPolicy {
-            max_retries: args
-                .max_retries
-                .unwrap_or(RetryPolicy::default().max_retries),
+            max_retries: args.max_retries.unwrap_or(RetryPolicy::default().max_retries),
             ..RetryPolicy::default()
         },
         tool_mode,
         compat,
-    })?)
+    })?;
+    Ok(ModelHandle {
+        client,
+        server,
+        context_window,
+    })
 }
 
 fn sink(json: bool) -> Box<dyn EventSink> {
@@ -152,13 +205,15 @@ pub async fn run(args: RunArgs) -> Result<ExitCode> {
     if task.trim().is_empty() {
         bail!("the task is empty");
     }
-    let client = client(&args.model, &file, None)?;
+    let handle = client(&args.model, &file, None).await?;
+    let client = &handle.client;
     let model_name = client.options().model.clone();
     let mut settings = RunSettings {
         domain: args.domain,
         context_window: args
             .context_window
             .or(file.context_window)
+            .or(handle.context_window)
             .unwrap_or_else(|| l2mac::llm::tokens::default_context_window(&model_name)),
         max_total_tokens: args.max_tokens,
         max_total_turns: args.max_turns,
@@ -218,7 +273,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode> {
         settings,
     );
     let sink = sink(args.model.json);
-    let mut runner = Runner::create(&client, sink.as_ref(), &out, state)?;
+    let mut runner = Runner::create(client, sink.as_ref(), &out, state)?;
     drive(&mut runner, &out, false).await
 }
 
@@ -233,10 +288,18 @@ pub struct ResumeArgs {
 pub async fn resume(args: ResumeArgs) -> Result<ExitCode> {
     let (file, _) = FileConfig::discover(&std::env::current_dir()?)?;
     let saved = l2mac::control::persist::RunDir::open(&args.dir)?.load_state()?;
-    let client = client(&args.model, &file, Some((&saved.model, &saved.base_url)))?;
+    let handle = client(&args.model, &file, Some(&saved)).await?;
     let sink = sink(args.model.json);
-    let mut runner = Runner::open(&client, sink.as_ref(), &args.dir)?;
-    drive(&mut runner, &args.dir, true).await
+    let mut runner = Runner::open(&handle.client, sink.as_ref(), &args.dir)?;
+    let code = drive(&mut runner, &args.dir, true).await;
+    stop_server(handle).await;
+    code
+}
+
+async fn stop_server(handle: ModelHandle) {
+    if let Some(server) = handle.server {
+        server.stop().await;
+    }
 }
 
 async fn drive(runner: &mut Runner<'_>, dir: &Path, resumed: bool) -> Result<ExitCode> {

@@ -141,6 +141,9 @@ pub struct RunState {
     pub task: String,
     pub model: String,
     pub base_url: String,
+    /// "openai" or "local" (the embedded server, whose port changes between sessions).
+    #[serde(default)]
+    pub provider: Option<String>,
     pub settings: RunSettings,
     pub phase: Phase,
     pub plan: Vec<Instruction>,
@@ -159,6 +162,7 @@ impl RunState {
             task,
             model,
             base_url,
+            provider: None,
             settings,
             phase: Phase::Planning,
             plan: Vec::new(),
