@@ -9,14 +9,20 @@ use serde_json::json;
 
 /// A 3-step run of 2 + 2 + 2 turns (plus the plan call): 7 model calls, 6 agent turns.
 fn replies() -> Vec<l2mac::llm::ChatResponse> {
-    let mut r = vec![ScriptedModel::call("plan", json!({"steps": ["a", "b", "c"]}))];
+    let mut r = vec![ScriptedModel::call(
+        "plan",
+        json!({"steps": ["a", "b", "c"]}),
+    )];
     for name in ["a", "b", "c"] {
         let content = format!("{name} = 1\n").repeat(200);
         r.push(ScriptedModel::call(
             "write_files",
             json!({"files": [{"path": format!("{name}.txt"), "content": content}]}),
         ));
-        r.push(ScriptedModel::call("step_complete", json!({"summary": name})));
+        r.push(ScriptedModel::call(
+            "step_complete",
+            json!({"summary": name}),
+        ));
     }
     r
 }
@@ -33,8 +39,10 @@ fn bench(c: &mut Criterion) {
                 rt.block_on(async {
                     let model = ScriptedModel::new(replies());
                     let settings = RunSettings::default();
-                    let state = RunState::new("bench".into(), "scripted".into(), "mem".into(), settings);
-                    let mut runner = Runner::create(&model, &NullSink, dir.path(), state).expect("runner");
+                    let state =
+                        RunState::new("bench".into(), "scripted".into(), "mem".into(), settings);
+                    let mut runner =
+                        Runner::create(&model, &NullSink, dir.path(), state).expect("runner");
                     runner.run(false).await.expect("run")
                 })
             },

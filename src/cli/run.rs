@@ -15,7 +15,9 @@ use super::progress::{Bars, JsonLines};
 use super::ExitCode;
 
 /// Where the model runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
     /// Any OpenAI-compatible endpoint (--base-url / OPENAI_BASE_URL).
@@ -99,7 +101,11 @@ pub struct ModelHandle {
     pub context_window: Option<usize>,
 }
 
-async fn client(args: &ModelArgs, file: &FileConfig, saved: Option<&RunState>) -> Result<ModelHandle> {
+async fn client(
+    args: &ModelArgs,
+    file: &FileConfig,
+    saved: Option<&RunState>,
+) -> Result<ModelHandle> {
     let explicit_url = args.base_url.clone().or_else(|| file.base_url.clone());
     let saved_local = saved.is_some_and(|s| s.provider.as_deref() == Some("local"));
     let provider = match (args.provider, &explicit_url) {
@@ -143,12 +149,19 @@ async fn client(args: &ModelArgs, file: &FileConfig, saved: Option<&RunState>) -
             if compat_name.is_none() {
                 compat = Compat::llama_cpp();
             }
-            (server.base_url(), server.model_id().to_string(), Some(server), Some(ctx))
+            (
+                server.base_url(),
+                server.model_id().to_string(),
+                Some(server),
+                Some(ctx),
+            )
         }
     };
     let tool_mode = args.tool_mode.or(file.tool_mode).unwrap_or_default();
     let api_key = match provider {
-        Provider::Openai => std::env::var("OPENAI_API_KEY").ok().filter(|k| !k.is_empty()),
+        Provider::Openai => std::env::var("OPENAI_API_KEY")
+            .ok()
+            .filter(|k| !k.is_empty()),
         Provider::Local => None,
     };
     let client = OpenAiClient::new(OpenAiOptions {
@@ -156,10 +169,14 @@ async fn client(args: &ModelArgs, file: &FileConfig, saved: Option<&RunState>) -
         api_key,
         model,
         request_timeout: Duration::from_secs(
-            args.request_timeout.or(file.request_timeout_secs).unwrap_or(600),
+            args.request_timeout
+                .or(file.request_timeout_secs)
+                .unwrap_or(600),
         ),
         retry: RetryPolicy {
-            max_retries: args.max_retries.unwrap_or(RetryPolicy::default().max_retries),
+            max_retries: args
+                .max_retries
+                .unwrap_or(RetryPolicy::default().max_retries),
             ..RetryPolicy::default()
         },
         tool_mode,

@@ -221,3 +221,48 @@ impl RunReport {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::{Message, ToolCall};
+
+    #[test]
+    fn next_pending_skips_finished_steps_and_resumes_a_running_one() {
+        let mut s = RunState::new("t".into(), "m".into(), "u".into(), RunSettings::default());
+        s.plan = ["a", "b", "c"]
+            .iter()
+            .map(|t| Instruction::new(t.to_string()))
+            .collect();
+        assert_eq!(s.next_pending(), Some(0));
+        s.plan[0].status = StepStatus::Done;
+        s.plan[1].status = StepStatus::Failed;
+        assert_eq!(s.next_pending(), Some(2));
+        s.plan[2].status = StepStatus::Running;
+        assert_eq!(s.next_pending(), Some(2));
+        s.plan[2].status = StepStatus::Done;
+        assert_eq!(s.next_pending(), None);
+    }
+
+    #[test]
+    fn a_state_with_a_step_in_flight_survives_a_save_and_load() {
+        let mut s = RunState::new(
+            "task".into(),
+            "m".into(),
+            "u".into(),
+            RunSettings::default(),
+        );
+        s.plan = vec![Instruction::new("write a".into())];
+        s.phase = Phase::Executing;
+        let mut agent = StepAgent::new(0, vec![Message::system("sys"), Message::user("step")]);
+        agent.pending_calls = vec![ToolCall {
+            id: "c1".into(),
+            name: "write_files".into(),
+            arguments: "{\"files\": []}".into(),
+        }];
+        s.current = Some(agent);
+        let json = serde_json::to_string(&s).expect("serialise");
+        let back: RunState = serde_json::from_str(&json).expect("deserialise");
+        assert_eq!(back, s);
+    }
+}
