@@ -3,4 +3,5 @@
 //! The crate is one library with a thin binary (`src/main.rs`) on top; see ARCHITECTURE.md for the
 //! module map. Arrows point down: `control` uses `llm`, `tools`, `store`, `exec`; `dse` uses `sim`.
 
+pub mod dse;
 pub mod sim;
