@@ -111,18 +111,20 @@ impl Score {
     }
 
     /// Total order: lower violation, then lower loss; NaN sorts last.
-    pub fn cmp(&self, other: &Score) -> Ordering {
+    pub fn compare(&self, other: &Score) -> Ordering {
+        // `+ 0.0` turns -0.0 (the sum of an empty float iterator) into 0.0, which `total_cmp` would
+        // otherwise order before a stored 0.0
         let key = |s: &Score| {
             (
                 if s.violation.is_nan() {
                     f64::INFINITY
                 } else {
-                    s.violation
+                    s.violation + 0.0
                 },
                 if s.loss.is_nan() {
                     f64::INFINITY
                 } else {
-                    s.loss
+                    s.loss + 0.0
                 },
             )
         };
@@ -131,7 +133,7 @@ impl Score {
     }
 
     pub fn better_than(&self, other: &Score) -> bool {
-        self.cmp(other) == Ordering::Less
+        self.compare(other) == Ordering::Less
     }
 }
 
@@ -201,7 +203,7 @@ impl Objective {
         };
         for b in spec.target.iter().chain(&spec.constraint) {
             known(&b.metric)?;
-            if !b.value.is_finite() || !(b.tolerance >= 0.0) {
+            if !b.value.is_finite() || b.tolerance.is_nan() || b.tolerance < 0.0 {
                 return Err(DseError::BadObjective(format!(
                     "bound on `{}` needs a finite value and a tolerance >= 0",
                     b.metric
@@ -240,7 +242,10 @@ impl Objective {
     }
 
     fn target_distance(&self, m: &Metrics) -> f64 {
-        self.targets.iter().map(|b| b.distance(m)).sum()
+        self.targets
+            .iter()
+            .map(|b| b.distance(m))
+            .fold(0.0, |a, b| a + b)
     }
 
     pub fn score(&self, m: &Metrics) -> Score {
@@ -251,7 +256,11 @@ impl Objective {
             Goal::Weighted(w) => w.iter().map(|(k, x)| x * get(k)).sum(),
             Goal::Targets => self.target_distance(m),
         };
-        let violation: f64 = self.constraints.iter().map(|b| b.distance(m)).sum();
+        let violation: f64 = self
+            .constraints
+            .iter()
+            .map(|b| b.distance(m))
+            .fold(0.0, |a, b| a + b);
         Score {
             loss: if loss.is_nan() { f64::INFINITY } else { loss },
             violation: if violation.is_nan() {

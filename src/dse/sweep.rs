@@ -26,10 +26,13 @@ pub struct SweepRow {
     pub run_dir: PathBuf,
 }
 
+/// One grid point: hyperparameter name and value pairs.
+pub type Combo = Vec<(String, toml::Value)>;
+
 /// Expands the `[sweep]` table into (settings, seeds).
-pub fn grid(spec: &StudySpec) -> Result<(Vec<Vec<(String, toml::Value)>>, Vec<u64>), DseError> {
+pub fn grid(spec: &StudySpec) -> Result<(Vec<Combo>, Vec<u64>), DseError> {
     let mut seeds = vec![spec.seed];
-    let mut combos: Vec<Vec<(String, toml::Value)>> = vec![Vec::new()];
+    let mut combos: Vec<Combo> = vec![Vec::new()];
     for (k, v) in &spec.sweep {
         let list = v.as_array().ok_or_else(|| {
             DseError::BadStudy(format!("[sweep] `{k}` must be a list of values, got {v}"))

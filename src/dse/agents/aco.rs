@@ -89,7 +89,7 @@ impl AntColony {
     }
 
     fn update(&mut self) {
-        self.colony.sort_by(|a, b| a.1.cmp(&b.1));
+        self.colony.sort_by(|a, b| a.1.compare(&b.1));
         for row in &mut self.tau {
             for t in row.iter_mut() {
                 *t *= 1.0 - self.evaporation;

@@ -92,7 +92,7 @@ impl Genetic {
                 .collect();
             return;
         }
-        self.evaluated.sort_by(|a, b| a.1.cmp(&b.1));
+        self.evaluated.sort_by(|a, b| a.1.compare(&b.1));
         let elites: Vec<(Point, Score)> = self.evaluated.iter().take(self.elite).cloned().collect();
         let mut children = VecDeque::new();
         while children.len() + elites.len() < self.population {

@@ -274,7 +274,7 @@ pub(crate) fn neighbour(
 /// Samples an index from unnormalised non-negative weights.
 pub(crate) fn sample_weighted(weights: &[f64], rng: &mut ChaCha8Rng) -> usize {
     let total: f64 = weights.iter().sum();
-    if !(total > 0.0) || !total.is_finite() {
+    if total.is_nan() || total <= 0.0 || !total.is_finite() {
         return rng.gen_range(0..weights.len());
     }
     let mut x = rng.gen::<f64>() * total;
@@ -324,7 +324,7 @@ impl RankReward {
             .map(|s| {
                 let mut beats = 0.0;
                 for w in &self.window {
-                    match s.cmp(w) {
+                    match s.compare(w) {
                         std::cmp::Ordering::Less => beats += 1.0,
                         std::cmp::Ordering::Equal => beats += 0.5,
                         std::cmp::Ordering::Greater => {}

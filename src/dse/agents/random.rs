@@ -96,11 +96,11 @@ impl Agent for RandomWalk {
     }
 
     fn tell(&mut self, results: &[Observation]) {
-        let Some(best) = results.iter().min_by(|a, b| a.score.cmp(&b.score)) else {
+        let Some(best) = results.iter().min_by(|a, b| a.score.compare(&b.score)) else {
             return;
         };
         match &self.current {
-            Some((_, s)) if best.score.cmp(s) == std::cmp::Ordering::Greater => {
+            Some((_, s)) if best.score.compare(s) == std::cmp::Ordering::Greater => {
                 self.stalled += 1;
                 if self.stalled >= self.patience {
                     self.current = None;

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{hi, normal, sample_weighted, Agent, AgentInfo, Hyper, Observation};
+use super::{hi, neighbour, normal, sample_weighted, Agent, AgentInfo, Hyper, Observation};
 use crate::dse::error::DseError;
 use crate::dse::objective::Score;
 use crate::dse::space::{Param, ParamKind, ParamSpace, Point};
@@ -43,6 +43,7 @@ pub struct Tpe {
     startup: usize,
     gamma: f64,
     candidates: usize,
+    max_good: usize,
     history: Vec<(Point, Score)>,
     seen: HashSet<String>,
 }
@@ -54,21 +55,38 @@ enum Density {
 }
 
 const PRIOR_SIGMA: f64 = 1.0;
+/// Ordered discrete parameters with at most this many levels get a frequency density.
+const MAX_DISCRETE_LEVELS: usize = 32;
 
 fn gauss(x: f64, mu: f64, s: f64) -> f64 {
     (-0.5 * ((x - mu) / s).powi(2)).exp() / (s * (2.0 * std::f64::consts::PI).sqrt())
 }
 
 impl Density {
+    fn frequencies(p: &Param, real_bins: usize, pts: &[&Point], idx: usize, spill: f64) -> Density {
+        let n = p.levels(real_bins);
+        let mut w = vec![1.0; n];
+        for pt in pts {
+            let l = p.level_of(&pt.0[idx], real_bins);
+            w[l] += 1.0;
+            if l > 0 {
+                w[l - 1] += spill;
+            }
+            if l + 1 < n {
+                w[l + 1] += spill;
+            }
+        }
+        let s: f64 = w.iter().sum();
+        Density::Cat(w.into_iter().map(|x| x / s).collect())
+    }
+
     fn fit(p: &Param, real_bins: usize, pts: &[&Point], idx: usize) -> Density {
         match &p.kind {
-            ParamKind::Categorical { choices } => {
-                let mut w = vec![1.0; choices.len()];
-                for pt in pts {
-                    w[p.level_of(&pt.0[idx], real_bins)] += 1.0;
-                }
-                let s: f64 = w.iter().sum();
-                Density::Cat(w.into_iter().map(|x| x / s).collect())
+            ParamKind::Categorical { .. } => Self::frequencies(p, real_bins, pts, idx, 0.0),
+            // few ordered levels: frequencies with half weight spilling to the neighbouring levels,
+            // so a collapsed good set still proposes the levels next to it
+            _ if !p.is_real() && p.levels(real_bins) <= MAX_DISCRETE_LEVELS => {
+                Self::frequencies(p, real_bins, pts, idx, 0.5)
             }
             _ => {
                 let centres: Vec<f64> = pts.iter().map(|pt| p.to_unit(&pt.0[idx])).collect();
@@ -82,7 +100,7 @@ impl Density {
                 let floor = if p.is_real() {
                     0.01
                 } else {
-                    0.5 / p.levels(real_bins).max(2) as f64
+                    1.0 / (p.levels(real_bins).max(2) - 1) as f64
                 };
                 let sigma = (1.06 * std * n.powf(-0.2)).clamp(floor, 1.0);
                 Density::Kde { centres, sigma }
@@ -142,9 +160,22 @@ impl Tpe {
             startup: h.usize("startup", 10, 1, usize::MAX)?,
             gamma: h.f64("gamma", 0.25, 0.01, 0.99)?,
             candidates: h.usize("candidates", 24, 1, 100_000)?,
+            max_good: h.usize("max_good", 25, 1, usize::MAX)?,
             history: Vec::new(),
             seen: HashSet::new(),
         })
+    }
+
+    fn unseen_neighbour(&mut self, p: &Point, taken: &HashSet<String>) -> Point {
+        for k in 1..=self.space.len() {
+            for _ in 0..16 {
+                let q = neighbour(&self.space, p, k, 0.1, &mut self.rng);
+                if !taken.contains(&self.space.key(&q)) {
+                    return q;
+                }
+            }
+        }
+        self.fresh_random(taken)
     }
 
     fn fresh_random(&mut self, taken: &HashSet<String>) -> Point {
@@ -172,9 +203,10 @@ impl Agent for Tpe {
             return out;
         }
         let mut sorted: Vec<&(Point, Score)> = self.history.iter().collect();
-        sorted.sort_by(|a, b| a.1.cmp(&b.1));
-        let n_good =
-            ((self.gamma * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len() - 1);
+        sorted.sort_by(|a, b| a.1.compare(&b.1));
+        let n_good = ((self.gamma * sorted.len() as f64).ceil() as usize)
+            .min(self.max_good)
+            .clamp(1, sorted.len() - 1);
         let good: Vec<&Point> = sorted[..n_good].iter().map(|x| &x.0).collect();
         let bad: Vec<&Point> = sorted[n_good..].iter().map(|x| &x.0).collect();
         let bins = self.space.real_bins;
@@ -194,6 +226,7 @@ impl Agent for Tpe {
             .collect();
         for _ in 0..n {
             let mut best: Option<(f64, Point)> = None;
+            let mut best_taken: Option<(f64, Point)> = None;
             for _ in 0..self.candidates {
                 let vals = self
                     .space
@@ -203,9 +236,6 @@ impl Agent for Tpe {
                     .map(|(p, d)| d.sample(p, bins, &mut self.rng))
                     .collect();
                 let cand = Point(vals);
-                if taken.contains(&self.space.key(&cand)) {
-                    continue;
-                }
                 let score: f64 = self
                     .space
                     .params
@@ -217,13 +247,21 @@ impl Agent for Tpe {
                             - g[i].pdf(p, bins, v).max(1e-300).ln()
                     })
                     .sum();
-                if best.as_ref().map_or(true, |(s, _)| score > *s) {
-                    best = Some((score, cand));
+                let slot = if taken.contains(&self.space.key(&cand)) {
+                    &mut best_taken
+                } else {
+                    &mut best
+                };
+                if slot.as_ref().map_or(true, |(s, _)| score > *s) {
+                    *slot = Some((score, cand));
                 }
             }
-            let p = match best {
-                Some((_, p)) => p,
-                None => self.fresh_random(&taken),
+            // when the model only proposes known points, step to an unseen neighbour of its favourite
+            // rather than falling back to uniform sampling
+            let p = match (best, best_taken) {
+                (Some((_, p)), _) => p,
+                (None, Some((_, fav))) => self.unseen_neighbour(&fav, &taken),
+                (None, None) => self.fresh_random(&taken),
             };
             taken.insert(self.space.key(&p));
             out.push(p);

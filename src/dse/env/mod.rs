@@ -156,7 +156,7 @@ pub fn describe(name_ref: &str) -> Result<EnvDescription, DseError> {
     let info = list_envs()
         .into_iter()
         .find(|i| i.name == name)
-        .unwrap_or_else(|| proxy::info());
+        .unwrap_or_else(proxy::info);
     Ok(EnvDescription {
         name: env.name().to_string(),
         description: info.description,

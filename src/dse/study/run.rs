@@ -16,13 +16,14 @@ use crate::dse::agents::Observation;
 use crate::dse::env::Metrics;
 use crate::dse::error::DseError;
 use crate::dse::objective::Score;
-use crate::dse::space::Point;
+use crate::dse::space::{Point, Value};
 
 /// Options that are not part of the study's identity.
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
-    /// Stop after this many new trials in this call (to simulate an interruption in tests, or to run
-    /// a study in slices); the study can be resumed afterwards.
+    /// Stop at the first batch boundary after this many new trials in this call (to simulate an
+    /// interruption in tests, or to run a study in slices); the study can be resumed afterwards.
+    /// Batches are never split, so the resumed study asks exactly what an uninterrupted one would.
     pub max_new_trials: Option<usize>,
     /// Skip writing the report and CSV (sweeps write their own summary).
     pub no_report: bool,
@@ -82,7 +83,8 @@ fn drive(
         let mut obs = Vec::with_capacity(j - i);
         for (t, p) in past[i..j].iter().zip(asked) {
             let stored = env_space.point_from_json(&t.point)?;
-            if prep.env_point(&p) != stored {
+            let proposed = prep.env_point(&p);
+            if !same_point(&proposed, &stored) {
                 return Err(DseError::Resume {
                     path: dir.into(),
                     message: format!(
@@ -98,7 +100,8 @@ fn drive(
                 (Some(m), _) => Ok(m.clone()),
                 (None, e) => Err(e.clone().unwrap_or_default()),
             };
-            cache.insert(env_space.key(&stored), outcome);
+            // keyed by the agent's exact point: JSON text does not always round-trip the last bit
+            cache.insert(env_space.key(&proposed), outcome);
             met |= t.target_met;
             obs.push(Observation {
                 point: p,
@@ -117,10 +120,7 @@ fn drive(
     let mut done = past.len();
     let mut new_trials = 0;
     while done < budget && !met && opts.max_new_trials.map_or(true, |m| new_trials < m) {
-        let mut n = prep.spec.batch.min(budget - done);
-        if let Some(m) = opts.max_new_trials {
-            n = n.min(m - new_trials);
-        }
+        let n = prep.spec.batch.min(budget - done);
         let asked = agent.ask(n);
         let env_points: Vec<Point> = asked.iter().map(|p| prep.env_point(p)).collect();
         let keys: Vec<String> = env_points.iter().map(|p| env_space.key(p)).collect();
@@ -216,4 +216,14 @@ fn drive(
         crate::dse::report::write_report(prep, &trials, &summary, dir)?;
     }
     Ok(summary)
+}
+
+/// Equality up to the last bits of reals (the store keeps points as JSON text, and parsing JSON does
+/// not always give back the exact same `f64`).
+fn same_point(a: &Point, b: &Point) -> bool {
+    a.0.len() == b.0.len()
+        && a.0.iter().zip(&b.0).all(|(x, y)| match (x, y) {
+            (Value::Real(x), Value::Real(y)) => (x - y).abs() <= 1e-12 * x.abs().max(1.0),
+            _ => x == y,
+        })
 }

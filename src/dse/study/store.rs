@@ -10,7 +10,7 @@ use crate::dse::env::Metrics;
 use crate::dse::error::DseError;
 
 pub const DB_FILE: &str = "study.db";
-const SCHEMA_VERSION: &str = "1";
+const SCHEMA_VERSION: &str = "2";
 
 /// One stored trial.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -63,8 +63,12 @@ impl Store {
                  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                  CREATE TABLE trials (
                     id INTEGER PRIMARY KEY, batch INTEGER NOT NULL, point TEXT NOT NULL,
-                    metrics TEXT, error TEXT, loss REAL, violation REAL, reward REAL,
-                    target_met INTEGER NOT NULL, cached INTEGER NOT NULL, eval_seconds REAL NOT NULL);",
+                    ok INTEGER NOT NULL, error TEXT, loss REAL, violation REAL, reward REAL,
+                    target_met INTEGER NOT NULL, cached INTEGER NOT NULL, eval_seconds REAL NOT NULL);
+                 -- metrics as REAL columns, not JSON text: JSON parsing may change the last bit, and a
+                 -- resumed study must see exactly the values the original run saw
+                 CREATE TABLE trial_metrics (trial INTEGER NOT NULL, name TEXT NOT NULL, value REAL,
+                    PRIMARY KEY (trial, name));",
             )
             .map_err(|e| DseError::store(&s.path, e))?;
         s.set_meta("schema_version", SCHEMA_VERSION)?;
@@ -126,20 +130,21 @@ impl Store {
         {
             let mut stmt = tx
                 .prepare_cached(
-                    "INSERT INTO trials (id, batch, point, metrics, error, loss, violation, reward,
+                    "INSERT INTO trials (id, batch, point, ok, error, loss, violation, reward,
                      target_met, cached, eval_seconds) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
                 )
                 .map_err(|e| DseError::store(&self.path, e))?;
+            let mut mstmt = tx
+                .prepare_cached(
+                    "INSERT INTO trial_metrics (trial, name, value) VALUES (?1, ?2, ?3)",
+                )
+                .map_err(|e| DseError::store(&self.path, e))?;
             for t in trials {
-                let metrics = t
-                    .metrics
-                    .as_ref()
-                    .map(|m| serde_json::to_string(m).unwrap_or_default());
                 stmt.execute(params![
                     t.id as i64,
                     t.batch as i64,
                     t.point.to_string(),
-                    metrics,
+                    t.metrics.is_some(),
                     t.error,
                     finite(t.loss),
                     finite(t.violation),
@@ -149,6 +154,12 @@ impl Store {
                     t.eval_seconds
                 ])
                 .map_err(|e| DseError::store(&self.path, e))?;
+                for (name, value) in t.metrics.iter().flatten() {
+                    let v = if value.is_nan() { None } else { Some(*value) };
+                    mstmt
+                        .execute(params![t.id as i64, name, v])
+                        .map_err(|e| DseError::store(&self.path, e))?;
+                }
             }
         }
         tx.commit().map_err(|e| DseError::store(&self.path, e))
@@ -159,7 +170,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT id, batch, point, metrics, error, loss, violation, reward, target_met,
+                "SELECT id, batch, point, ok, error, loss, violation, reward, target_met,
                  cached, eval_seconds FROM trials ORDER BY id",
             )
             .map_err(|e| DseError::store(&self.path, e))?;
@@ -169,7 +180,7 @@ impl Store {
                     r.get::<_, i64>(0)?,
                     r.get::<_, i64>(1)?,
                     r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, bool>(3)?,
                     r.get::<_, Option<String>>(4)?,
                     r.get::<_, Option<f64>>(5)?,
                     r.get::<_, Option<f64>>(6)?,
@@ -182,16 +193,11 @@ impl Store {
             .map_err(|e| DseError::store(&self.path, e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, batch, point, metrics, error, loss, violation, reward, met, cached, secs) =
+            let (id, batch, point, ok, error, loss, violation, reward, met, cached, secs) =
                 row.map_err(|e| DseError::store(&self.path, e))?;
             let point = serde_json::from_str(&point)
                 .map_err(|e| DseError::store(&self.path, format!("trial {id}: point: {e}")))?;
-            let metrics = match metrics {
-                Some(m) => Some(serde_json::from_str(&m).map_err(|e| {
-                    DseError::store(&self.path, format!("trial {id}: metrics: {e}"))
-                })?),
-                None => None,
-            };
+            let metrics = if ok { Some(Metrics::new()) } else { None };
             out.push(Trial {
                 id: id as usize,
                 batch: batch as usize,
@@ -206,6 +212,25 @@ impl Store {
                 cached,
                 eval_seconds: secs,
             });
+        }
+        let mut mstmt = self
+            .conn
+            .prepare("SELECT trial, name, value FROM trial_metrics ORDER BY trial")
+            .map_err(|e| DseError::store(&self.path, e))?;
+        let mrows = mstmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<f64>>(2)?,
+                ))
+            })
+            .map_err(|e| DseError::store(&self.path, e))?;
+        for row in mrows {
+            let (id, name, value) = row.map_err(|e| DseError::store(&self.path, e))?;
+            if let Some(Some(m)) = out.get_mut(id as usize).map(|t| t.metrics.as_mut()) {
+                m.insert(name, value.unwrap_or(f64::NAN));
+            }
         }
         Ok(out)
     }

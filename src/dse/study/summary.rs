@@ -107,7 +107,7 @@ pub fn summarize(
     seconds: f64,
 ) -> Result<StudySummary, DseError> {
     let mut ok = distinct_ok(trials);
-    ok.sort_by(|a, b| score(a).cmp(&score(b)).then(a.id.cmp(&b.id)));
+    ok.sort_by(|a, b| score(a).compare(&score(b)).then(a.id.cmp(&b.id)));
     let best = ok.iter().take(5).filter_map(|t| best_point(t)).collect();
 
     let pm = pareto_metrics(prep);
