@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod control;
+pub mod dse;
 pub mod exec;
 pub mod llm;
 pub mod prompts;

@@ -1,0 +1,283 @@
+//! `l2mac dse ...`: the clap subcommands and their plain-text (or JSON) output; `main.rs` only forwards.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::error::DseError;
+use super::study::{load_summary, resume_study, run_study, RunOptions, StudySpec, StudySummary};
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum DseCommand {
+    /// Run a study file (STUDY.toml) into a new run directory.
+    Run {
+        study: PathBuf,
+        /// Run directory (default: workspace/dse/<study name>).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Continue an interrupted study (or extend its budget).
+    Resume {
+        run_dir: PathBuf,
+        /// New total budget (trials).
+        #[arg(long)]
+        budget: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the environments, or describe one (space, metrics, options).
+    Envs {
+        /// e.g. `mixed`, `dram?trace=random.stl`, `proxy:model.json`
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the search agents and their hyperparameters.
+    Agents {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Summarise a run: best points, target status, Pareto front.
+    Best {
+        run_dir: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run one agent over the hyperparameter grid in the study's [sweep] table.
+    Sweep {
+        study: PathBuf,
+        /// Output directory (default: workspace/dse/<study name>-sweep).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Train a random-forest proxy model per metric from one or more runs.
+    Train {
+        #[arg(required = true)]
+        runs: Vec<PathBuf>,
+        /// Where to save the model (JSON); use it as the environment `proxy:FILE`.
+        #[arg(long, short)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        trees: usize,
+        #[arg(long, default_value_t = 0.2)]
+        test_fraction: f64,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+}
+
+fn w(out: &mut dyn Write, text: &str) -> Result<(), DseError> {
+    out.write_all(text.as_bytes())
+        .map_err(|e| DseError::io("<output>", e))
+}
+
+fn json(out: &mut dyn Write, v: &impl serde::Serialize) -> Result<(), DseError> {
+    let s = serde_json::to_string_pretty(v).map_err(|e| DseError::Report(e.to_string()))?;
+    w(out, &format!("{s}\n"))
+}
+
+fn read_spec(path: &Path) -> Result<StudySpec, DseError> {
+    let text = std::fs::read_to_string(path).map_err(|e| DseError::io(path, e))?;
+    StudySpec::from_toml_str(&text, &path.display().to_string())
+}
+
+/// A human-readable summary of a study.
+pub fn format_summary(s: &StudySummary) -> String {
+    let mut t = format!(
+        "study {} — env {}, agent {} (seed {})\ntrials {}/{} ({} evaluations, {} cache hits, {} failures) in {:.2} s\n",
+        s.name,
+        s.env,
+        s.agent,
+        s.seed,
+        s.trials,
+        s.budget,
+        s.evaluations,
+        s.cache_hits,
+        s.failures,
+        s.seconds
+    );
+    if !s.target.targets.is_empty() {
+        t += &match s.target.met_after_trials {
+            Some(n) => format!("target met after {n} trials\n"),
+            None => "target not met\n".to_string(),
+        };
+    }
+    for (i, b) in s.best.iter().enumerate() {
+        t += &format!(
+            "#{} trial {} loss {:.6}: {} -> {}\n",
+            i + 1,
+            b.trial,
+            b.loss,
+            b.point,
+            serde_json::to_string(&b.metrics).unwrap_or_default()
+        );
+    }
+    if !s.pareto.is_empty() {
+        t += &format!(
+            "Pareto front over {}: {} points\n",
+            s.pareto_metrics.join(", "),
+            s.pareto.len()
+        );
+    }
+    t += &format!("report: {}\n", s.report_path.display());
+    t
+}
+
+fn default_dir(spec: &StudySpec, suffix: &str) -> PathBuf {
+    PathBuf::from("workspace")
+        .join("dse")
+        .join(format!("{}{suffix}", spec.name()))
+}
+
+pub fn run(cmd: &DseCommand, out: &mut dyn Write) -> Result<(), DseError> {
+    match cmd {
+        DseCommand::Run {
+            study,
+            out: dir,
+            json: as_json,
+        } => {
+            let spec = read_spec(study)?;
+            let dir = dir.clone().unwrap_or_else(|| default_dir(&spec, ""));
+            let s = run_study(spec, &dir, &RunOptions::default())?;
+            if *as_json {
+                json(out, &s)
+            } else {
+                w(out, &format_summary(&s))
+            }
+        }
+        DseCommand::Resume {
+            run_dir,
+            budget,
+            json: as_json,
+        } => {
+            let s = resume_study(run_dir, *budget, &RunOptions::default())?;
+            if *as_json {
+                json(out, &s)
+            } else {
+                w(out, &format_summary(&s))
+            }
+        }
+        DseCommand::Envs {
+            name,
+            json: as_json,
+        } => match name {
+            Some(n) => {
+                let d = super::describe_env(n)?;
+                if *as_json {
+                    return json(out, &d);
+                }
+                let mut t = format!("{} — {}\nparameters:\n", d.name, d.description);
+                for p in &d.space.params {
+                    t += &format!("  {:<24} {}\n", p.name, p.describe_domain());
+                }
+                t += "metrics:\n";
+                for m in &d.metrics {
+                    t += &format!("  {:<24} [{}] {}\n", m.name, m.unit, m.description);
+                }
+                for o in &d.options {
+                    t += &format!(
+                        "option {} (default {}): {}\n",
+                        o.name, o.default, o.description
+                    );
+                }
+                w(out, &t)
+            }
+            None => {
+                let envs = super::list_envs();
+                if *as_json {
+                    return json(out, &envs);
+                }
+                let mut t = String::new();
+                for e in envs {
+                    t += &format!("{:<12} {}\n", e.name, e.description);
+                    for o in e.options {
+                        t += &format!(
+                            "{:<12}   option {} (default {}): {}\n",
+                            "", o.name, o.default, o.description
+                        );
+                    }
+                }
+                w(out, &t)
+            }
+        },
+        DseCommand::Agents { json: as_json } => {
+            let agents = super::list_agents();
+            if *as_json {
+                return json(out, &agents);
+            }
+            let mut t = String::new();
+            for a in agents {
+                t += &format!("{:<12} {}\n", a.name, a.description);
+                for h in a.hyperparameters {
+                    t += &format!(
+                        "{:<12}   {} = {}: {}\n",
+                        "", h.name, h.default, h.description
+                    );
+                }
+            }
+            w(out, &t)
+        }
+        DseCommand::Best {
+            run_dir,
+            json: as_json,
+        } => {
+            let s = load_summary(run_dir)?;
+            if *as_json {
+                json(out, &s)
+            } else {
+                w(out, &format_summary(&s))
+            }
+        }
+        DseCommand::Sweep { study, out: dir } => {
+            let spec = read_spec(study)?;
+            let dir = dir.clone().unwrap_or_else(|| default_dir(&spec, "-sweep"));
+            let rows = super::sweep::run_sweep(&spec, &dir)?;
+            let met = rows.iter().filter(|r| r.target_met).count();
+            w(
+                out,
+                &format!(
+                    "{} runs, {met} met the target; see {}\n",
+                    rows.len(),
+                    dir.join("sweep.md").display()
+                ),
+            )
+        }
+        DseCommand::Train {
+            runs,
+            out: path,
+            trees,
+            test_fraction,
+            seed,
+        } => {
+            if !(0.0 < *test_fraction && *test_fraction < 1.0) {
+                return Err(DseError::Proxy(format!(
+                    "--test-fraction must be in (0, 1), got {test_fraction}"
+                )));
+            }
+            let opts = super::proxy::TrainOptions {
+                trees: (*trees).max(1),
+                test_fraction: *test_fraction,
+                seed: *seed,
+            };
+            let model = super::proxy::ProxyModel::train(runs, &opts)?;
+            model.save(path)?;
+            let r = &model.report;
+            let mut t = format!(
+                "trained on {} rows, tested on {} ({} trees); saved {}\n",
+                r.train_rows,
+                r.test_rows,
+                r.trees,
+                path.display()
+            );
+            for f in &r.fits {
+                t += &format!(
+                    "  {:<12} RMSE {:.6e}  mean {:.6e}  RMSE/mean {:.3}%\n",
+                    f.metric, f.rmse, f.mean, f.rmse_over_mean_percent
+                );
+            }
+            w(out, &t)
+        }
+    }
+}

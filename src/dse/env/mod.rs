@@ -1,0 +1,167 @@
+//! Environments: pure functions from a point of a parameter space to named metrics, and the registry
+//! that builds them by name with options (such as the DRAM trace).
+
+pub mod analytic;
+pub mod proxy;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::DseError;
+use super::space::{ParamSpace, Point};
+
+/// Metric values by name, in the environment's own units.
+pub type Metrics = BTreeMap<String, f64>;
+
+/// What one metric means.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricInfo {
+    pub name: String,
+    /// The true unit of the value the environment reports.
+    pub unit: String,
+    pub description: String,
+    /// The ArchGym proxy-dataset column holds `value * archgym_scale` (ArchGym stores DRAM energy
+    /// in pJ/1e9, power in mW/1e3 and latency in ns/1e9).
+    pub archgym_scale: f64,
+}
+
+impl MetricInfo {
+    pub fn new(name: &str, unit: &str, description: &str) -> MetricInfo {
+        MetricInfo {
+            name: name.into(),
+            unit: unit.into(),
+            description: description.into(),
+            archgym_scale: 1.0,
+        }
+    }
+}
+
+/// A design space with a pure evaluation function. Implementations must be deterministic: the same
+/// point always gives the same metrics, which is what makes caching and resuming sound.
+pub trait Environment: Send + Sync {
+    fn name(&self) -> &str;
+    fn space(&self) -> &ParamSpace;
+    fn metrics(&self) -> &[MetricInfo];
+    fn evaluate(&self, point: &Point) -> Result<Metrics, DseError>;
+}
+
+/// An option an environment accepts in a study's `[env]` table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnvOption {
+    pub name: String,
+    pub default: String,
+    pub description: String,
+}
+
+/// A registry entry, as listed by `l2mac dse envs`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnvInfo {
+    pub name: String,
+    pub description: String,
+    pub options: Vec<EnvOption>,
+}
+
+/// Everything an agent (or a person) needs to know to search an environment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnvDescription {
+    pub name: String,
+    pub description: String,
+    pub options: Vec<EnvOption>,
+    pub space: ParamSpace,
+    pub metrics: Vec<MetricInfo>,
+}
+
+/// Every environment the registry can build (`proxy:FILE` is listed once as a pattern).
+pub fn list_envs() -> Vec<EnvInfo> {
+    let mut v = analytic::infos();
+    v.extend(extra_envs());
+    v.push(proxy::info());
+    v
+}
+
+/// Environments that live outside this module (the DRAM simulator), added when available.
+fn extra_envs() -> Vec<EnvInfo> {
+    Vec::new()
+}
+
+/// Builds an environment by name; `options` are the remaining keys of the study's `[env]` table.
+pub fn make_env(name: &str, options: &toml::Table) -> Result<Arc<dyn Environment>, DseError> {
+    if let Some(file) = name.strip_prefix("proxy:") {
+        check_options(name, options, &[])?;
+        return Ok(Arc::new(proxy::ProxyEnv::load(std::path::Path::new(file))?));
+    }
+    if let Some(env) = analytic::make(name, options)? {
+        return Ok(env);
+    }
+    Err(DseError::UnknownEnv {
+        name: name.into(),
+        known: list_envs()
+            .iter()
+            .map(|e| e.name.clone())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+/// Rejects option keys an environment does not know, so a typo never silently uses a default.
+pub fn check_options(env: &str, options: &toml::Table, known: &[&str]) -> Result<(), DseError> {
+    for k in options.keys() {
+        if !known.contains(&k.as_str()) {
+            return Err(DseError::BadEnvOption {
+                env: env.into(),
+                message: format!(
+                    "unknown option `{k}` (known: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Parses `name` or `name?key=value&key=value` into a name and an options table (used by the
+/// plain-Rust facade, where an environment is named by one string).
+pub fn parse_env_ref(text: &str) -> (String, toml::Table) {
+    let (name, query) = match text.split_once('?') {
+        Some((n, q)) if !text.starts_with("proxy:") => (n, Some(q)),
+        _ => (text, None),
+    };
+    let mut table = toml::Table::new();
+    for pair in query.unwrap_or("").split('&').filter(|s| !s.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = if let Ok(i) = v.parse::<i64>() {
+            toml::Value::Integer(i)
+        } else if let Ok(f) = v.parse::<f64>() {
+            toml::Value::Float(f)
+        } else if let Ok(b) = v.parse::<bool>() {
+            toml::Value::Boolean(b)
+        } else {
+            toml::Value::String(v.to_string())
+        };
+        table.insert(k.to_string(), value);
+    }
+    (name.to_string(), table)
+}
+
+/// Describes an environment built with its default options.
+pub fn describe(name_ref: &str) -> Result<EnvDescription, DseError> {
+    let (name, options) = parse_env_ref(name_ref);
+    let env = make_env(&name, &options)?;
+    let info = list_envs()
+        .into_iter()
+        .find(|i| i.name == name)
+        .unwrap_or_else(proxy::info);
+    Ok(EnvDescription {
+        name: env.name().to_string(),
+        description: info.description,
+        options: info.options,
+        space: env.space().clone(),
+        metrics: env.metrics().to_vec(),
+    })
+}

@@ -1,0 +1,52 @@
+//! Design-space exploration: parameter spaces, environments, objectives and targets, seeded search
+//! agents, studies with a trial store, reports and proxy models.
+//!
+//! This module knows nothing about prompts or LLMs. The functions below are the plain-Rust facade that
+//! the tool layer calls (`dse_list_envs`, `dse_describe_env`, `dse_evaluate`, `dse_run_study`); the
+//! CLI lives in [`cli`].
+
+pub mod agents;
+pub mod cli;
+pub mod env;
+pub mod error;
+pub mod objective;
+pub mod proxy;
+pub mod report;
+pub mod space;
+pub mod study;
+pub mod sweep;
+
+use std::path::Path;
+
+pub use agents::{list_agents, Agent, AgentInfo, Observation};
+pub use env::{EnvDescription, EnvInfo, Environment, MetricInfo, Metrics};
+pub use error::DseError;
+pub use objective::{Objective, Score};
+pub use space::{Param, ParamKind, ParamSpace, Point, Value};
+pub use study::{StudySpec, StudySummary};
+
+/// Every environment that can be named in a study (`proxy:FILE` appears once as a pattern).
+pub fn list_envs() -> Vec<EnvInfo> {
+    env::list_envs()
+}
+
+/// The space, metrics and options of an environment. `name` may carry options as
+/// `name?key=value&key=value` (e.g. `dram?trace=random.stl`), or be `proxy:FILE`.
+pub fn describe_env(name: &str) -> Result<EnvDescription, DseError> {
+    env::describe(name)
+}
+
+/// Evaluates one point, given as a JSON object `{parameter: value}` with every parameter present.
+pub fn evaluate(env_ref: &str, point: &serde_json::Value) -> Result<Metrics, DseError> {
+    let (name, options) = env::parse_env_ref(env_ref);
+    let e = env::make_env(&name, &options)?;
+    let p = e.space().point_from_json(point)?;
+    e.evaluate(&p)
+}
+
+/// Runs the study written in `spec_toml` into the new run directory `out_dir` (created; it must not
+/// already hold a study) and returns the best points, the target status and the report path.
+pub fn run_study_from_toml(spec_toml: &str, out_dir: &Path) -> Result<StudySummary, DseError> {
+    let spec = StudySpec::from_toml_str(spec_toml, "study spec")?;
+    study::run_study(spec, out_dir, &study::RunOptions::default())
+}

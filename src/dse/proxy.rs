@@ -1,0 +1,233 @@
+//! Proxy models: a random-forest regressor per metric trained on a study's trials (smartcore), with a
+//! held-out RMSE report, saved as JSON and loadable as the environment `proxy:FILE`.
+
+use std::path::{Path, PathBuf};
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use smartcore::ensemble::random_forest_regressor::{
+    RandomForestRegressor, RandomForestRegressorParameters,
+};
+use smartcore::linalg::basic::matrix::DenseMatrix;
+
+use super::env::{MetricInfo, Metrics};
+use super::error::DseError;
+use super::space::{ParamSpace, Point};
+use super::study::{Prepared, Store, StudySpec};
+
+pub type Forest = RandomForestRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>;
+
+pub const FORMAT: &str = "l2mac-dse-proxy/1";
+
+/// Held-out accuracy of one metric's model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricFit {
+    pub metric: String,
+    /// Root-mean-square error on the held-out rows, in the metric's unit.
+    pub rmse: f64,
+    /// Mean of the metric over the held-out rows.
+    pub mean: f64,
+    /// `rmse / |mean|` in percent (ArchGym reports 0.61% for its DRAM proxy).
+    pub rmse_over_mean_percent: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProxyReport {
+    pub train_rows: usize,
+    pub test_rows: usize,
+    pub trees: usize,
+    pub seed: u64,
+    pub fits: Vec<MetricFit>,
+}
+
+/// A saved proxy: the space and metrics it models, one forest per metric, and its accuracy.
+#[derive(Serialize, Deserialize)]
+pub struct ProxyModel {
+    pub format: String,
+    /// The environment the training trials came from (with its options).
+    pub source_env: String,
+    pub space: ParamSpace,
+    pub metrics: Vec<MetricInfo>,
+    pub models: Vec<Forest>,
+    pub report: ProxyReport,
+}
+
+/// Options for `dse train`.
+#[derive(Clone, Debug)]
+pub struct TrainOptions {
+    pub trees: usize,
+    pub test_fraction: f64,
+    pub seed: u64,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            trees: 100,
+            test_fraction: 0.2,
+            seed: 0,
+        }
+    }
+}
+
+fn features(space: &ParamSpace, p: &Point) -> Vec<f64> {
+    space
+        .params
+        .iter()
+        .zip(&p.0)
+        .map(|(param, v)| param.feature(v))
+        .collect()
+}
+
+fn matrix(rows: &[Vec<f64>]) -> Result<DenseMatrix<f64>, DseError> {
+    DenseMatrix::from_2d_vec(&rows.to_vec()).map_err(|e| DseError::Proxy(e.to_string()))
+}
+
+impl ProxyModel {
+    /// Trains on the distinct successful trials of the runs in `dirs` (which must share one environment).
+    pub fn train(dirs: &[PathBuf], opts: &TrainOptions) -> Result<ProxyModel, DseError> {
+        let mut rows: Vec<(Vec<f64>, Metrics)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut env_desc: Option<(String, ParamSpace, Vec<MetricInfo>)> = None;
+        for dir in dirs {
+            let store = Store::open(dir)?;
+            let text = store.meta("spec")?.unwrap_or_default();
+            let spec = StudySpec::from_toml_str(&text, &dir.display().to_string())?;
+            let prep = Prepared::new(spec.clone())?;
+            let env_ref = toml::to_string(&spec.env)
+                .unwrap_or_default()
+                .replace('\n', " ");
+            let space = prep.env.space().clone();
+            match &env_desc {
+                None => env_desc = Some((env_ref, space.clone(), prep.env.metrics().to_vec())),
+                Some((e, s, _)) if *s != space || *e != env_ref => {
+                    return Err(DseError::Proxy(format!(
+                        "{} was run on `{env_ref}`, the other runs on `{e}`; train one proxy per environment",
+                        dir.display()
+                    )))
+                }
+                _ => {}
+            }
+            for t in store.trials()? {
+                if let Some(m) = t.metrics {
+                    if seen.insert(t.point.to_string()) {
+                        let p = space.point_from_json(&t.point)?;
+                        rows.push((features(&space, &p), m));
+                    }
+                }
+            }
+        }
+        let (source_env, space, metrics) =
+            env_desc.ok_or_else(|| DseError::Proxy("no run directories given".into()))?;
+        if rows.len() < 10 {
+            return Err(DseError::Proxy(format!(
+                "only {} distinct successful trials; need at least 10 to train and test",
+                rows.len()
+            )));
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+        rows.shuffle(&mut rng);
+        let n_test =
+            ((rows.len() as f64 * opts.test_fraction).round() as usize).clamp(1, rows.len() - 2);
+        let (test, train) = rows.split_at(n_test);
+        let x_train = matrix(&train.iter().map(|r| r.0.clone()).collect::<Vec<_>>())?;
+        let x_test = matrix(&test.iter().map(|r| r.0.clone()).collect::<Vec<_>>())?;
+        let mut models = Vec::new();
+        let mut fits = Vec::new();
+        for m in &metrics {
+            let y: Vec<f64> = train
+                .iter()
+                .map(|r| r.1.get(&m.name).copied().unwrap_or(0.0))
+                .collect();
+            let params = RandomForestRegressorParameters::default()
+                .with_n_trees(opts.trees)
+                .with_seed(opts.seed);
+            let forest = Forest::fit(&x_train, &y, params)
+                .map_err(|e| DseError::Proxy(format!("{}: {e}", m.name)))?;
+            let pred = forest
+                .predict(&x_test)
+                .map_err(|e| DseError::Proxy(format!("{}: {e}", m.name)))?;
+            let actual: Vec<f64> = test
+                .iter()
+                .map(|r| r.1.get(&m.name).copied().unwrap_or(0.0))
+                .collect();
+            let mse = pred
+                .iter()
+                .zip(&actual)
+                .map(|(p, a)| (p - a).powi(2))
+                .sum::<f64>()
+                / actual.len() as f64;
+            let mean = actual.iter().sum::<f64>() / actual.len() as f64;
+            let rmse = mse.sqrt();
+            fits.push(MetricFit {
+                metric: m.name.clone(),
+                rmse,
+                mean,
+                rmse_over_mean_percent: if mean != 0.0 {
+                    100.0 * rmse / mean.abs()
+                } else {
+                    f64::NAN
+                },
+            });
+            models.push(forest);
+        }
+        Ok(ProxyModel {
+            format: FORMAT.into(),
+            source_env,
+            space,
+            metrics,
+            models,
+            report: ProxyReport {
+                train_rows: train.len(),
+                test_rows: test.len(),
+                trees: opts.trees,
+                seed: opts.seed,
+                fits,
+            },
+        })
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), DseError> {
+        let text = serde_json::to_string(self).map_err(|e| DseError::Proxy(e.to_string()))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| DseError::io(dir, e))?;
+        }
+        std::fs::write(path, text).map_err(|e| DseError::io(path, e))
+    }
+
+    pub fn load(path: &Path) -> Result<ProxyModel, DseError> {
+        let text = std::fs::read_to_string(path).map_err(|e| DseError::io(path, e))?;
+        let model: ProxyModel = serde_json::from_str(&text)
+            .map_err(|e| DseError::Proxy(format!("{}: {e}", path.display())))?;
+        if model.format != FORMAT {
+            return Err(DseError::Proxy(format!(
+                "{}: format `{}`, expected `{FORMAT}`",
+                path.display(),
+                model.format
+            )));
+        }
+        if model.models.len() != model.metrics.len() {
+            return Err(DseError::Proxy(format!(
+                "{}: {} models for {} metrics",
+                path.display(),
+                model.models.len(),
+                model.metrics.len()
+            )));
+        }
+        Ok(model)
+    }
+
+    /// Predicts every metric at a point of the model's space.
+    pub fn predict(&self, p: &Point) -> Result<Metrics, DseError> {
+        self.space.check(p)?;
+        let x = matrix(&[features(&self.space, p)])?;
+        let mut out = Metrics::new();
+        for (m, f) in self.metrics.iter().zip(&self.models) {
+            let y = f.predict(&x).map_err(|e| DseError::Proxy(e.to_string()))?;
+            out.insert(m.name.clone(), y.first().copied().unwrap_or(f64::NAN));
+        }
+        Ok(out)
+    }
+}

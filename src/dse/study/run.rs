@@ -1,0 +1,229 @@
+//! Running a study: ask a batch, evaluate the new points in parallel, store, tell; stop at the budget
+//! or when the target is met. Resuming replays the stored trials through a fresh agent (which is
+//! seeded, so it proposes the same points again) and continues, giving the same trials as a run that
+//! was never interrupted.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::spec::{Prepared, StudySpec};
+use super::store::{Store, Trial};
+use super::summary::{summarize, StudySummary};
+use crate::dse::agents::Observation;
+use crate::dse::env::Metrics;
+use crate::dse::error::DseError;
+use crate::dse::objective::Score;
+use crate::dse::space::{Point, Value};
+
+/// Options that are not part of the study's identity.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Stop at the first batch boundary after this many new trials in this call (to simulate an
+    /// interruption in tests, or to run a study in slices); the study can be resumed afterwards.
+    /// Batches are never split, so the resumed study asks exactly what an uninterrupted one would.
+    pub max_new_trials: Option<usize>,
+    /// Skip writing the report and CSV (sweeps write their own summary).
+    pub no_report: bool,
+}
+
+/// Starts a new study in `dir` (which must not already hold one).
+pub fn run_study(spec: StudySpec, dir: &Path, opts: &RunOptions) -> Result<StudySummary, DseError> {
+    let prepared = Prepared::new(spec)?;
+    let mut store = Store::create(dir, &prepared.spec.to_toml())?;
+    store.set_meta("created", &chrono::Utc::now().to_rfc3339())?;
+    drive(&prepared, &mut store, dir, opts)
+}
+
+/// Continues the study stored in `dir`, optionally with a larger budget.
+pub fn resume_study(
+    dir: &Path,
+    budget: Option<usize>,
+    opts: &RunOptions,
+) -> Result<StudySummary, DseError> {
+    let mut store = Store::open(dir)?;
+    let text = store.meta("spec")?.ok_or_else(|| DseError::Resume {
+        path: dir.into(),
+        message: "the store has no study spec".into(),
+    })?;
+    let mut spec = StudySpec::from_toml_str(&text, &store.path().display().to_string())?;
+    if let Some(b) = budget {
+        spec.budget = b;
+        store.set_meta("spec", &spec.to_toml())?;
+    }
+    let prepared = Prepared::new(spec)?;
+    drive(&prepared, &mut store, dir, opts)
+}
+
+/// Rebuilds the agent from the stored trials, then continues.
+fn drive(
+    prep: &Prepared,
+    store: &mut Store,
+    dir: &Path,
+    opts: &RunOptions,
+) -> Result<StudySummary, DseError> {
+    let started = Instant::now();
+    let mut agent = prep.make_agent()?;
+    let past = store.trials()?;
+    let env_space = prep.env.space();
+    // failures are cached too: environments are pure, so a failing point fails again
+    let mut cache: HashMap<String, Result<Metrics, String>> = HashMap::new();
+    let mut met = false;
+    let mut i = 0;
+    let mut batch_no = 0;
+    while i < past.len() {
+        let b = past[i].batch;
+        let j = past[i..]
+            .iter()
+            .position(|t| t.batch != b)
+            .map_or(past.len(), |k| i + k);
+        let asked = agent.ask(j - i);
+        let mut obs = Vec::with_capacity(j - i);
+        for (t, p) in past[i..j].iter().zip(asked) {
+            let stored = env_space.point_from_json(&t.point)?;
+            let proposed = prep.env_point(&p);
+            if !same_point(&proposed, &stored) {
+                return Err(DseError::Resume {
+                    path: dir.into(),
+                    message: format!(
+                        "trial {} does not replay: the agent now proposes {} but the store has {}; \
+                         was the agent or environment changed since the run started?",
+                        t.id,
+                        env_space.point_to_json(&prep.env_point(&p)),
+                        t.point
+                    ),
+                });
+            }
+            let outcome = match (&t.metrics, &t.error) {
+                (Some(m), _) => Ok(m.clone()),
+                (None, e) => Err(e.clone().unwrap_or_default()),
+            };
+            // keyed by the agent's exact point: JSON text does not always round-trip the last bit
+            cache.insert(env_space.key(&proposed), outcome);
+            met |= t.target_met;
+            obs.push(Observation {
+                point: p,
+                score: Score {
+                    loss: t.loss,
+                    violation: t.violation,
+                },
+            });
+        }
+        agent.tell(&obs);
+        i = j;
+        batch_no = b + 1;
+    }
+
+    let budget = prep.spec.budget;
+    let mut done = past.len();
+    let mut new_trials = 0;
+    while done < budget && !met && opts.max_new_trials.map_or(true, |m| new_trials < m) {
+        let n = prep.spec.batch.min(budget - done);
+        let asked = agent.ask(n);
+        let env_points: Vec<Point> = asked.iter().map(|p| prep.env_point(p)).collect();
+        let keys: Vec<String> = env_points.iter().map(|p| env_space.key(p)).collect();
+        // evaluate each new distinct point once, in parallel
+        let mut todo: Vec<(String, Point)> = Vec::new();
+        for (k, p) in keys.iter().zip(&env_points) {
+            if !cache.contains_key(k) && !todo.iter().any(|(t, _)| t == k) {
+                todo.push((k.clone(), p.clone()));
+            }
+        }
+        let env = &prep.env;
+        let results: Vec<(String, Result<Metrics, DseError>, f64)> = todo
+            .par_iter()
+            .map(|(k, p)| {
+                let t0 = Instant::now();
+                let r = env.evaluate(p);
+                (k.clone(), r, t0.elapsed().as_secs_f64())
+            })
+            .collect();
+        let mut fresh: HashMap<String, (Result<Metrics, String>, f64)> = HashMap::new();
+        for (k, r, secs) in results {
+            fresh.insert(k, (r.map_err(|e| e.to_string()), secs));
+        }
+        let mut trials = Vec::with_capacity(n);
+        let mut obs = Vec::with_capacity(n);
+        for (idx, ((k, p), asked_p)) in keys.iter().zip(&env_points).zip(asked).enumerate() {
+            // the first occurrence of a new point pays for the run; every repeat is a cache hit
+            let (outcome, cached, secs) = match cache.get(k) {
+                Some(r) => (r.clone(), true, 0.0),
+                None => match fresh.remove(k) {
+                    Some((r, s)) => {
+                        cache.insert(k.clone(), r.clone());
+                        (r, false, s)
+                    }
+                    None => (Err("internal: point was not evaluated".into()), false, 0.0),
+                },
+            };
+            let (metrics, error) = match outcome {
+                Ok(m) => (Some(m), None),
+                Err(e) => (None, Some(e)),
+            };
+            let (score, reward, hit) = match &metrics {
+                Some(m) => (
+                    prep.objective.score(m),
+                    prep.objective.reward(m),
+                    prep.objective.target_met(m),
+                ),
+                None => (
+                    Score::FAILED,
+                    if prep.objective.targets.is_empty() {
+                        f64::NEG_INFINITY
+                    } else {
+                        0.0
+                    },
+                    false,
+                ),
+            };
+            met |= hit;
+            trials.push(Trial {
+                id: done + idx,
+                batch: batch_no,
+                point: env_space.point_to_json(p),
+                metrics,
+                error,
+                loss: score.loss,
+                violation: score.violation,
+                reward,
+                target_met: hit,
+                cached,
+                eval_seconds: secs,
+            });
+            obs.push(Observation {
+                point: asked_p,
+                score,
+            });
+        }
+        store.append(&trials)?;
+        agent.tell(&obs);
+        done += n;
+        new_trials += n;
+        batch_no += 1;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let prev: f64 = store
+        .meta("seconds")?
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.0);
+    store.set_meta("seconds", &format!("{}", prev + secs))?;
+    let trials = store.trials()?;
+    let summary = summarize(prep, &trials, dir, prev + secs)?;
+    if !opts.no_report {
+        super::export::write_csv(prep, &trials, &dir.join(super::export::CSV_FILE))?;
+        crate::dse::report::write_report(prep, &trials, &summary, dir)?;
+    }
+    Ok(summary)
+}
+
+/// Equality up to the last bits of reals (the store keeps points as JSON text, and parsing JSON does
+/// not always give back the exact same `f64`).
+fn same_point(a: &Point, b: &Point) -> bool {
+    a.0.len() == b.0.len()
+        && a.0.iter().zip(&b.0).all(|(x, y)| match (x, y) {
+            (Value::Real(x), Value::Real(y)) => (x - y).abs() <= 1e-12 * x.abs().max(1.0),
+            _ => x == y,
+        })
+}
