@@ -26,6 +26,9 @@ enum Command {
     Resume(cli::run::ResumeArgs),
     /// Show a run's plan, progress and totals.
     Status(cli::run::StatusArgs),
+    /// Design-space exploration: studies, search agents, environments, proxy models.
+    #[command(subcommand)]
+    Dse(l2mac::dse::cli::DseCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -49,6 +52,16 @@ fn main() -> std::process::ExitCode {
             Command::Run(args) => cli::run::run(args).await,
             Command::Resume(args) => cli::run::resume(args).await,
             Command::Status(args) => cli::run::status(args),
+            Command::Dse(cmd) => {
+                // Studies are CPU-bound and use rayon; keep them off the async workers.
+                tokio::task::spawn_blocking(move || {
+                    let mut out = std::io::stdout().lock();
+                    l2mac::dse::cli::run(&cmd, &mut out).map(|()| ExitCode::Success)
+                })
+                .await
+                .map_err(anyhow::Error::from)
+                .and_then(|r| r.map_err(anyhow::Error::from))
+            }
         }
     });
     let code = match result {

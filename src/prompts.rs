@@ -32,6 +32,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "turn_limit.md",
     "plan_refine.md",
     "no_tool.md",
+    "dse_tools.md",
 );
 
 fn engine() -> Result<&'static Tera, PromptError> {

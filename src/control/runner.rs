@@ -9,7 +9,7 @@ use super::agent::{Next, Notice, Nudges, StepAgent};
 use super::events::{Event, EventSink};
 use super::persist::RunDir;
 use super::planner;
-use super::state::{Instruction, Outcome, Phase, RunReport, RunState, StepStatus};
+use super::state::{Domain, Instruction, Outcome, Phase, RunReport, RunState, StepStatus};
 use super::ControlError;
 use crate::exec::{self, ExecOptions};
 use crate::llm::tokens::TokenCounter;
@@ -77,6 +77,10 @@ impl<'a> Runner<'a> {
             exec,
         };
         let base_elapsed_ms = state.elapsed_ms;
+        let tools = match state.settings.domain {
+            Domain::Dse => ToolRegistry::dse_step_tools(),
+            _ => ToolRegistry::step_tools(),
+        };
         Ok(Self {
             counter: TokenCounter::for_model(model.model_name()),
             model,
@@ -84,7 +88,7 @@ impl<'a> Runner<'a> {
             dir,
             state,
             ctx,
-            tools: ToolRegistry::step_tools(),
+            tools,
             session_start: Instant::now(),
             base_elapsed_ms,
         })
@@ -400,10 +404,14 @@ impl<'a> Runner<'a> {
                 .collect::<Vec<_>>()
                 .join("; ")
         };
+        let extra_tools = match s.domain {
+            Domain::Dse => prompts::render("dse_tools.md", &json!({}))?,
+            _ => String::new(),
+        };
         let system = prompts::render(
             "step_system.md",
             &json!({"domain": s.domain.as_str(), "domain_noun": s.domain.noun(),
-                    "checks": checks, "extra_tools": ""}),
+                    "checks": checks, "extra_tools": extra_tools}),
         )?;
         let summaries: Vec<_> = self.state.plan[..index]
             .iter()

@@ -14,17 +14,21 @@ pub const STATE_VERSION: u32 = 1;
 pub enum Domain {
     #[default]
     Code,
+    /// Architecture-search studies: the agent also gets the `dse_*` simulator tools.
+    Dse,
 }
 
 impl Domain {
     pub fn as_str(&self) -> &'static str {
         match self {
             Domain::Code => "code",
+            Domain::Dse => "dse",
         }
     }
     pub fn noun(&self) -> &'static str {
         match self {
             Domain::Code => "software projects",
+            Domain::Dse => "architecture-search studies",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! fix (bad path, bad JSON, unknown tool) comes back to it as data; only a broken run is fatal.
 
 mod checks;
+mod dse;
 mod files;
 mod plan;
 
@@ -16,6 +17,7 @@ use crate::llm::{ToolCall, ToolSpec};
 use crate::store::FileStore;
 
 pub use checks::{resolve_checks, RunChecks, StepComplete};
+pub use dse::{DseDescribeEnv, DseEvaluate, DseListEnvs, DseRunStudy};
 pub use files::{DeleteFiles, EditFile, ListFiles, ReadFiles, WriteFiles};
 pub use plan::Plan;
 
@@ -102,6 +104,16 @@ impl ToolRegistry {
         r.register(Arc::new(DeleteFiles));
         r.register(Arc::new(RunChecks));
         r.register(Arc::new(StepComplete));
+        r
+    }
+
+    /// The step tools plus the design-space tools (for `--domain dse`).
+    pub fn dse_step_tools() -> Self {
+        let mut r = Self::step_tools();
+        r.register(Arc::new(DseListEnvs));
+        r.register(Arc::new(DseDescribeEnv));
+        r.register(Arc::new(DseEvaluate));
+        r.register(Arc::new(DseRunStudy));
         r
     }
 
