@@ -61,3 +61,55 @@ async fn a_text_mode_run_completes_from_json_in_the_replies() {
         "print('hi')\n"
     );
 }
+
+#[tokio::test]
+async fn llama_cpp_compat_reads_calls_from_text_and_recovers_functions_replies() {
+    let server = ScriptedServer::start(vec![
+        expect(
+            |req| {
+                // llama-cpp-python ignores tools unless tool_choice is sent.
+                assert_eq!(req["tool_choice"], json!({"type": "function", "function": {"name": "plan"}}));
+            },
+            text("<tool_call>\n{\"name\": \"plan\", \"arguments\": {\"steps\": [\"Write a.txt\"]}}\n</tool_call>"),
+        ),
+        expect(
+            |req| assert_eq!(req["tool_choice"], json!("auto")),
+            text("functions.write_files:"),
+        ),
+        expect(
+            |req| assert_eq!(req["tool_choice"], json!({"type": "function", "function": {"name": "write_files"}})),
+            call("write_files", json!({"files": [{"path": "a.txt", "content": "a"}]})),
+        ),
+        expect(
+            |req| {
+                let assistant = &req["messages"][2];
+                assert_eq!(assistant["content"], json!(""), "{assistant}");
+            },
+            complete("a written"),
+        ),
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let client = l2mac::llm::OpenAiClient::new(l2mac::llm::OpenAiOptions {
+        compat: l2mac::llm::Compat::llama_cpp(),
+        ..client_for(&server.base_url(), ToolMode::Native)
+            .options()
+            .clone()
+    })
+    .expect("client");
+    let sink = CollectSink::default();
+    let state = RunState::new(
+        "a".into(),
+        "scripted".into(),
+        server.base_url(),
+        python_settings(),
+    );
+    let mut runner = Runner::create(&client, &sink, dir.path(), state).expect("runner");
+    let report = runner.run(false).await;
+    assert!(server.failures().is_empty(), "{:#?}", server.failures());
+    assert_eq!(report.expect("run").outcome, Outcome::Complete);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.txt")).expect("read"),
+        "a"
+    );
+}

@@ -298,6 +298,12 @@ pub async fn run(args: RunArgs) -> Result<ExitCode> {
 pub struct ResumeArgs {
     /// The run directory to continue.
     pub dir: PathBuf,
+    /// Raise (or set) the run's token budget, e.g. after it stopped on it.
+    #[arg(long)]
+    pub max_tokens: Option<u64>,
+    /// Raise (or set) the run's turn budget.
+    #[arg(long)]
+    pub max_turns: Option<u32>,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -308,6 +314,12 @@ pub async fn resume(args: ResumeArgs) -> Result<ExitCode> {
     let handle = client(&args.model, &file, Some(&saved)).await?;
     let sink = sink(args.model.json);
     let mut runner = Runner::open(&handle.client, sink.as_ref(), &args.dir)?;
+    if args.max_tokens.is_some() {
+        runner.settings_mut().max_total_tokens = args.max_tokens;
+    }
+    if args.max_turns.is_some() {
+        runner.settings_mut().max_total_turns = args.max_turns;
+    }
     let code = drive(&mut runner, &args.dir, true).await;
     stop_server(handle).await;
     code

@@ -98,6 +98,11 @@ impl<'a> Runner<'a> {
         &self.state
     }
 
+    /// Settings a resumed run may change (budgets); saved with the next turn.
+    pub fn settings_mut(&mut self) -> &mut super::state::RunSettings {
+        &mut self.state.settings
+    }
+
     /// Runs (or continues) the run to its end and returns the report.
     pub async fn run(&mut self, resumed: bool) -> Result<RunReport, ControlError> {
         self.emit(Event::RunStarted {

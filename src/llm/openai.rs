@@ -26,6 +26,10 @@ pub struct Compat {
     pub empty_content_with_tool_calls: bool,
     /// The server may answer "auto" with the plain text `functions.NAME:`; ask again naming NAME.
     pub recover_functions_text: bool,
+    /// Read tool calls the model wrote as JSON in its text (`<tool_call>{..}</tool_call>`, a fenced
+    /// block) when the server returned none: small models do this when the chat template fails.
+    #[serde(default)]
+    pub calls_from_text: bool,
 }
 
 impl Compat {
@@ -35,6 +39,7 @@ impl Compat {
             required_unsupported: false,
             empty_content_with_tool_calls: true,
             recover_functions_text: true,
+            calls_from_text: false,
         }
     }
     pub fn llama_cpp() -> Self {
@@ -43,6 +48,7 @@ impl Compat {
             required_unsupported: true,
             empty_content_with_tool_calls: true,
             recover_functions_text: true,
+            calls_from_text: true,
         }
     }
 }
@@ -212,6 +218,21 @@ impl ChatModel for OpenAiClient {
             return Ok(response);
         }
         let mut response = self.call(request).await?;
+        if self.options.compat.calls_from_text
+            && response.message.tool_calls.is_empty()
+            && !request.tools.is_empty()
+        {
+            let known: Vec<String> = request.tools.iter().map(|t| t.name.clone()).collect();
+            let calls: Vec<ToolCall> =
+                parse_tool_calls(&response.message.content, &known, "text_call_")
+                    .into_iter()
+                    .filter(|c| known.contains(&c.name))
+                    .collect();
+            if !calls.is_empty() {
+                response.message.tool_calls = calls;
+                return Ok(response);
+            }
+        }
         if self.options.compat.recover_functions_text && response.message.tool_calls.is_empty() {
             if let Some(name) = functions_text_tool(&response.message.content) {
                 if request.tools.iter().any(|t| t.name == name) {
