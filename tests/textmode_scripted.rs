@@ -91,6 +91,70 @@ async fn llama_cpp_compat_reads_calls_from_text_and_recovers_functions_replies()
     .await;
     let dir = tempfile::tempdir().expect("tmp");
     let client = l2mac::llm::OpenAiClient::new(l2mac::llm::OpenAiOptions {
+        compat: l2mac::llm::Compat {
+            single_forced_tool: false,
+            ..l2mac::llm::Compat::llama_cpp()
+        },
+        ..client_for(&server.base_url(), ToolMode::Native)
+            .options()
+            .clone()
+    })
+    .expect("client");
+    let sink = CollectSink::default();
+    let state = RunState::new(
+        "a".into(),
+        "scripted".into(),
+        server.base_url(),
+        python_settings(),
+    );
+    let mut runner = Runner::create(&client, &sink, dir.path(), state).expect("runner");
+    let report = runner.run(false).await;
+    assert!(server.failures().is_empty(), "{:#?}", server.failures());
+    assert_eq!(report.expect("run").outcome, Outcome::Complete);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.txt")).expect("read"),
+        "a"
+    );
+}
+
+#[tokio::test]
+async fn the_forced_act_tool_folds_and_unfolds_every_call() {
+    let act =
+        |name: &str, args: serde_json::Value| call("act", json!({"name": name, "arguments": args}));
+    let server = ScriptedServer::start(vec![
+        plan(&["Write a.txt"]),
+        expect(
+            |req| {
+                assert_eq!(
+                    req["tool_choice"],
+                    json!({"type": "function", "function": {"name": "act"}})
+                );
+                let tools = req["tools"].as_array().cloned().unwrap_or_default();
+                assert_eq!(tools.len(), 1);
+                assert_eq!(
+                    tools[0]["function"]["parameters"]["anyOf"]
+                        .as_array()
+                        .map(|v| v.len()),
+                    Some(7)
+                );
+            },
+            act(
+                "write_files",
+                json!({"files": [{"path": "a.txt", "content": "a"}]}),
+            ),
+        ),
+        expect(
+            |req| {
+                let assistant = &req["messages"][2];
+                assert_eq!(assistant["tool_calls"][0]["function"]["name"], json!("act"));
+                assert_eq!(last_message(req)["content"], json!("wrote a.txt (1 lines)"));
+            },
+            act("step_complete", json!({"summary": "a written"})),
+        ),
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let client = l2mac::llm::OpenAiClient::new(l2mac::llm::OpenAiOptions {
         compat: l2mac::llm::Compat::llama_cpp(),
         ..client_for(&server.base_url(), ToolMode::Native)
             .options()

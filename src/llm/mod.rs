@@ -5,6 +5,7 @@ pub mod local;
 pub mod openai;
 pub mod retry;
 pub mod scripted;
+pub mod single_tool;
 pub mod textmode;
 pub mod tokens;
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::retry::{parse_retry_after, RetryPolicy};
+use super::single_tool;
 use super::textmode::{parse_tool_calls, to_text_request};
 use super::{
     ChatModel, ChatRequest, ChatResponse, LlmError, Message, Role, ToolCall, ToolChoice, ToolMode,
@@ -30,6 +31,10 @@ pub struct Compat {
     /// block) when the server returned none: small models do this when the chat template fails.
     #[serde(default)]
     pub calls_from_text: bool,
+    /// Fold every tool into one forced tool `act {name, arguments}` (see `single_tool`), for
+    /// servers whose "auto" choice is unreliable but whose named choice is grammar-constrained.
+    #[serde(default)]
+    pub single_forced_tool: bool,
 }
 
 impl Compat {
@@ -40,6 +45,7 @@ impl Compat {
             empty_content_with_tool_calls: true,
             recover_functions_text: true,
             calls_from_text: false,
+            single_forced_tool: false,
         }
     }
     pub fn llama_cpp() -> Self {
@@ -49,6 +55,7 @@ impl Compat {
             empty_content_with_tool_calls: true,
             recover_functions_text: true,
             calls_from_text: true,
+            single_forced_tool: true,
         }
     }
 }
@@ -193,6 +200,11 @@ impl OpenAiClient {
     }
 
     async fn call(&self, request: &ChatRequest) -> Result<ChatResponse, LlmError> {
+        if self.options.compat.single_forced_tool && single_tool::applies(request) {
+            let body = self.request_body(&single_tool::wrap(request));
+            let raw = self.options.retry.run(|| self.post_once(&body)).await?;
+            return parse_response(&raw).map(single_tool::unwrap);
+        }
         let body = self.request_body(request);
         let raw = self.options.retry.run(|| self.post_once(&body)).await?;
         parse_response(&raw)
