@@ -232,7 +232,7 @@ async fn malformed_arguments_and_unknown_tools_go_back_to_the_model() {
         expect(
             |req| {
                 let text = last_message(req)["content"].as_str().unwrap_or_default().to_string();
-                assert_eq!(text, "ERROR: there is no tool named `make_coffee`. The tools are: delete_files, edit_file, list_files, read_files, run_checks, step_complete, write_files.");
+                assert_eq!(text, "ERROR: there is no tool named `make_coffee`. The tools are: write_files, edit_file, read_files, run_checks, step_complete, list_files, delete_files.");
             },
             call("write_files", json!({"files": "notes.txt"})),
         ),

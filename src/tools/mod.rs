@@ -6,7 +6,6 @@ mod dse;
 mod files;
 mod plan;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
@@ -88,22 +87,24 @@ pub fn parse_args<T: DeserializeOwned>(tool: &str, args: Value) -> Result<T, Too
     })
 }
 
+/// Tools in registration order: the order is what the model sees, and small models lean towards
+/// the first tools listed, so the common ones come first.
 #[derive(Clone, Default)]
 pub struct ToolRegistry {
-    tools: BTreeMap<String, Arc<dyn Tool>>,
+    tools: Vec<(String, Arc<dyn Tool>)>,
 }
 
 impl ToolRegistry {
     /// The tools of an instruction step.
     pub fn step_tools() -> Self {
         let mut r = Self::default();
-        r.register(Arc::new(ListFiles));
-        r.register(Arc::new(ReadFiles));
         r.register(Arc::new(WriteFiles));
         r.register(Arc::new(EditFile));
-        r.register(Arc::new(DeleteFiles));
+        r.register(Arc::new(ReadFiles));
         r.register(Arc::new(RunChecks));
         r.register(Arc::new(StepComplete));
+        r.register(Arc::new(ListFiles));
+        r.register(Arc::new(DeleteFiles));
         r
     }
 
@@ -124,16 +125,25 @@ impl ToolRegistry {
         r
     }
 
+    /// Adds a tool; one with the same name is replaced in place.
     pub fn register(&mut self, tool: Arc<dyn Tool>) {
-        self.tools.insert(tool.spec().name, tool);
+        let name = tool.spec().name;
+        match self.tools.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = tool,
+            None => self.tools.push((name, tool)),
+        }
     }
 
     pub fn names(&self) -> Vec<String> {
-        self.tools.keys().cloned().collect()
+        self.tools.iter().map(|(n, _)| n.clone()).collect()
     }
 
     pub fn specs(&self) -> Vec<ToolSpec> {
-        self.tools.values().map(|t| t.spec()).collect()
+        self.tools.iter().map(|(_, t)| t.spec()).collect()
+    }
+
+    fn get(&self, name: &str) -> Option<&Arc<dyn Tool>> {
+        self.tools.iter().find(|(n, _)| n == name).map(|(_, t)| t)
     }
 
     /// Runs one call. Unknown tools and malformed JSON are answered, never raised.
@@ -142,7 +152,7 @@ impl ToolRegistry {
         call: &ToolCall,
         ctx: &ToolContext,
     ) -> Result<ToolOutput, ToolError> {
-        let Some(tool) = self.tools.get(&call.name) else {
+        let Some(tool) = self.get(&call.name) else {
             return Ok(ToolOutput::error(format!(
                 "there is no tool named `{}`. The tools are: {}.",
                 call.name,
@@ -214,7 +224,7 @@ mod tests {
             .dispatch(&call("frobnicate", "{}"), &c)
             .await
             .expect("ok");
-        assert_eq!(out, ToolOutput::error("there is no tool named `frobnicate`. The tools are: delete_files, edit_file, list_files, read_files, run_checks, step_complete, write_files."));
+        assert_eq!(out, ToolOutput::error("there is no tool named `frobnicate`. The tools are: write_files, edit_file, read_files, run_checks, step_complete, list_files, delete_files."));
         let out = reg
             .dispatch(&call("write_files", "{\"files\": ["), &c)
             .await
