@@ -26,6 +26,8 @@ enum Command {
     Resume(cli::run::ResumeArgs),
     /// Show a run's plan, progress and totals.
     Status(cli::run::StatusArgs),
+    /// Quality benchmark: l2mac vs a single-call baseline on tasks with hidden acceptance tests.
+    Bench(cli::bench::BenchArgs),
     /// Design-space exploration: studies, search agents, environments, proxy models.
     #[command(subcommand)]
     Dse(l2mac::dse::cli::DseCommand),
@@ -52,6 +54,7 @@ fn main() -> std::process::ExitCode {
             Command::Run(args) => cli::run::run(args).await,
             Command::Resume(args) => cli::run::resume(args).await,
             Command::Status(args) => cli::run::status(args),
+            Command::Bench(args) => cli::bench::bench(args).await,
             Command::Dse(cmd) => {
                 // Studies are CPU-bound and use rayon; keep them off the async workers.
                 tokio::task::spawn_blocking(move || {

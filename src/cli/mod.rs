@@ -1,5 +1,6 @@
 //! The command line: clap definitions and the handlers behind each command.
 
+pub mod bench;
 pub mod progress;
 pub mod run;
 

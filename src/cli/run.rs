@@ -101,7 +101,7 @@ pub struct ModelHandle {
     pub context_window: Option<usize>,
 }
 
-async fn client(
+pub async fn client(
     args: &ModelArgs,
     file: &FileConfig,
     saved: Option<&RunState>,

@@ -1,0 +1,190 @@
+//! The real local model end to end (Qwen2.5-Coder-1.5B through llama.cpp): plan -> steps ->
+//! checks -> done on a small Python task, then an acceptance test the model never saw, written
+//! here, is run against what it built. Also one run in `text` tool-calling mode.
+//!
+//! Needs `scripts/setup-local-model.sh`. Without the model the test says so and passes, unless
+//! `L2MAC_REQUIRE_REAL_MODEL=1` (set by scripts/test.sh, so CI runs it for real).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use l2mac::control::{CollectSink, Outcome, RunSettings, RunState, Runner};
+use l2mac::llm::local::{find_installed, LocalServer};
+use l2mac::llm::{Compat, OpenAiClient, OpenAiOptions, RetryPolicy, ToolMode};
+
+const TASK: &str = include_str!("../examples/tasks/temperature.md");
+
+const ACCEPTANCE: &str = r#"
+import pytest
+from temperature import c_to_f, f_to_c, describe
+
+def test_c_to_f():
+    assert c_to_f(0) == pytest.approx(32)
+    assert c_to_f(100) == pytest.approx(212)
+    assert c_to_f(-40) == pytest.approx(-40)
+
+def test_f_to_c():
+    assert f_to_c(32) == pytest.approx(0)
+    assert f_to_c(212) == pytest.approx(100)
+
+def test_round_trip():
+    assert f_to_c(c_to_f(37.5)) == pytest.approx(37.5)
+
+def test_describe():
+    assert describe(-5) == "freezing"
+    assert describe(0) == "cold"
+    assert describe(14.9) == "cold"
+    assert describe(15) == "mild"
+    assert describe(24.9) == "mild"
+    assert describe(25) == "hot"
+"#;
+
+fn client(server: &LocalServer, mode: ToolMode) -> OpenAiClient {
+    OpenAiClient::new(OpenAiOptions {
+        base_url: server.base_url(),
+        api_key: None,
+        model: server.model_id().to_string(),
+        request_timeout: Duration::from_secs(600),
+        retry: RetryPolicy::default(),
+        tool_mode: mode,
+        compat: Compat::llama_cpp(),
+    })
+    .expect("client")
+}
+
+fn settings(ctx: usize) -> RunSettings {
+    RunSettings {
+        max_steps: 3,
+        context_window: ctx,
+        temperature: 0.0,
+        max_turns_per_step: 12,
+        max_total_turns: Some(30),
+        check_timeout_secs: 60,
+        ..RunSettings::default()
+    }
+}
+
+/// Runs pytest on `file` with the generated module importable; returns (passed, failed, output).
+fn acceptance(run_dir: &Path) -> (usize, usize, String) {
+    let dir = tempfile::tempdir().expect("tmp");
+    for name in ["temperature.py"] {
+        if let Ok(src) = std::fs::read_to_string(run_dir.join(name)) {
+            std::fs::write(dir.path().join(name), src).expect("copy");
+        }
+    }
+    std::fs::write(dir.path().join("test_acceptance.py"), ACCEPTANCE).expect("write");
+    let out = Command::new("python3")
+        .args([
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "test_acceptance.py",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .expect("pytest");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let count = |word: &str| {
+        text.lines()
+            .last()
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|part| {
+                let part = part.trim().trim_matches('=').trim();
+                part.strip_suffix(word)
+                    .and_then(|n| n.trim().split(' ').last()?.parse::<usize>().ok())
+            })
+            .sum::<usize>()
+    };
+    (
+        count("passed"),
+        count("failed") + count("error") + count("errors"),
+        text,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_model_builds_a_module_that_passes_unseen_acceptance_tests() {
+    let opts = match find_installed() {
+        Ok(o) => o,
+        Err(e) if std::env::var("L2MAC_REQUIRE_REAL_MODEL").as_deref() == Ok("1") => {
+            panic!("L2MAC_REQUIRE_REAL_MODEL=1 but the model is missing: {e}")
+        }
+        Err(e) => {
+            eprintln!("skipping the real-model test: {e}");
+            return;
+        }
+    };
+    let ctx = opts.ctx_size as usize;
+    let server = LocalServer::start(opts).await.expect("local server");
+
+    let started = Instant::now();
+    let native = client(&server, ToolMode::Native);
+    let dir = tempfile::tempdir().expect("tmp");
+    let sink = CollectSink::default();
+    let state = RunState::new(
+        TASK.into(),
+        server.model_id().into(),
+        server.base_url(),
+        settings(ctx),
+    );
+    let mut runner = Runner::create(&native, &sink, dir.path(), state).expect("runner");
+    let report = runner
+        .run(false)
+        .await
+        .expect("the run ends without a fatal error");
+    let (passed, failed, output) = acceptance(dir.path());
+    eprintln!(
+        "native mode: {:?}, {} of {} steps, {} turns, {} tokens in / {} out, {:.0} s; acceptance {passed} passed, {failed} failed",
+        report.outcome,
+        report.steps_done,
+        report.steps_total,
+        report.turns,
+        report.prompt_tokens,
+        report.completion_tokens,
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(
+        report.outcome,
+        Outcome::Complete,
+        "checks: {}",
+        report.checks_summary
+    );
+    assert_eq!((passed, failed), (4, 0), "acceptance output:\n{output}");
+
+    // The text tool-calling mode, once, on a one-step task.
+    let started = Instant::now();
+    let text = client(&server, ToolMode::Text);
+    let dir = tempfile::tempdir().expect("tmp");
+    let sink = CollectSink::default();
+    let task = "Write a Python file greet.py with a function greet(name) that returns the string 'Hello, ' + name + '!'. Do it in one step.";
+    let state = RunState::new(
+        task.into(),
+        server.model_id().into(),
+        server.base_url(),
+        RunSettings {
+            max_steps: 1,
+            ..settings(ctx)
+        },
+    );
+    let mut runner = Runner::create(&text, &sink, dir.path(), state).expect("runner");
+    let report = runner.run(false).await.expect("text-mode run");
+    eprintln!(
+        "text mode: {:?}, {} turns, {:.0} s",
+        report.outcome,
+        report.turns,
+        started.elapsed().as_secs_f64()
+    );
+    let greet = std::fs::read_to_string(dir.path().join("greet.py")).unwrap_or_default();
+    assert!(greet.contains("def greet"), "greet.py: {greet:?}");
+    assert_eq!(
+        report.outcome,
+        Outcome::Complete,
+        "checks: {}",
+        report.checks_summary
+    );
+    server.stop().await;
+}
