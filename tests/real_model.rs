@@ -87,23 +87,8 @@ fn acceptance(run_dir: &Path) -> (usize, usize, String) {
         .output()
         .expect("pytest");
     let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let count = |word: &str| {
-        text.lines()
-            .last()
-            .unwrap_or_default()
-            .split(',')
-            .filter_map(|part| {
-                let part = part.trim().trim_matches('=').trim();
-                part.strip_suffix(word)
-                    .and_then(|n| n.trim().split(' ').last()?.parse::<usize>().ok())
-            })
-            .sum::<usize>()
-    };
-    (
-        count("passed"),
-        count("failed") + count("error") + count("errors"),
-        text,
-    )
+    let (passed, failed) = l2mac::exec::pytest_counts(&text);
+    (passed, failed, text)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,6 +7,7 @@
 
 mod capture;
 mod detect;
+mod pytest;
 mod report;
 mod sandbox;
 
@@ -19,6 +20,7 @@ use tokio::task::JoinHandle;
 
 pub use capture::{truncate_head_tail, Capture, TestEvidence};
 pub use detect::{detect_checks, shell_quote};
+pub use pytest::pytest_counts;
 pub use report::format_outcomes;
 pub use sandbox::{bwrap_available, MODE_BWRAP, MODE_PLAIN, MODE_PLAIN_FALLBACK};
 
