@@ -137,6 +137,31 @@ async fn start_waits_until_ready_and_drop_kills_the_server() {
 }
 
 #[tokio::test]
+async fn an_empty_chat_format_leaves_the_flag_out() {
+    let fake = Fake::new();
+    let mut opts = fake.options("model.gguf");
+    opts.chat_format = l2mac::llm::local::MODEL_CHAT_TEMPLATE.to_string();
+    let server = LocalServer::start(opts.clone()).await.expect("start");
+    let log = std::fs::read_to_string(fake.dir.path().join("logs/server.log")).expect("log");
+    let expected_args = format!(
+        "fake server args: --model {} --host 127.0.0.1 --port {} --n_ctx {} --n_threads {}\n",
+        opts.model_path.display(),
+        server.port(),
+        opts.ctx_size,
+        opts.threads
+    );
+    assert!(log.contains(&expected_args), "log was: {log}");
+    let url = server.base_url();
+    let pid = server.pid().expect("pid");
+    drop(server);
+    assert_gone(pid);
+    assert!(
+        get_models(&url).await.is_err(),
+        "port still answers after drop"
+    );
+}
+
+#[tokio::test]
 async fn stop_ends_the_server() {
     let fake = Fake::new();
     let server = LocalServer::start(fake.options("model.gguf"))
