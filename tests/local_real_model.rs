@@ -20,7 +20,10 @@ async fn the_installed_model_answers_through_the_dispatch_tool() {
     };
     // Small context: this test sends one short prompt; the default would allocate a larger KV cache.
     opts.ctx_size = 2048;
-    opts.chat_format = MODEL_CHAT_TEMPLATE.to_string();
+    assert_eq!(
+        opts.chat_format, MODEL_CHAT_TEMPLATE,
+        "the recommended default"
+    );
     opts.startup_timeout = Duration::from_secs(180);
     let server = LocalServer::start(opts).await.expect("server starts");
     let write_files = json!({

@@ -109,7 +109,8 @@ async fn get_models(base_url: &str) -> reqwest::Result<serde_json::Value> {
 #[tokio::test]
 async fn start_waits_until_ready_and_drop_kills_the_server() {
     let fake = Fake::new();
-    let opts = fake.options("model.gguf");
+    let mut opts = fake.options("model.gguf");
+    opts.chat_format = l2mac::llm::local::CHAT_FORMAT.to_string();
     let server = LocalServer::start(opts.clone()).await.expect("start");
     let url = server.base_url();
     assert_eq!(url, format!("http://127.0.0.1:{}/v1", server.port()));
@@ -137,10 +138,9 @@ async fn start_waits_until_ready_and_drop_kills_the_server() {
 }
 
 #[tokio::test]
-async fn an_empty_chat_format_leaves_the_flag_out() {
+async fn by_default_the_chat_format_flag_is_left_out() {
     let fake = Fake::new();
-    let mut opts = fake.options("model.gguf");
-    opts.chat_format = l2mac::llm::local::MODEL_CHAT_TEMPLATE.to_string();
+    let opts = fake.options("model.gguf");
     let server = LocalServer::start(opts.clone()).await.expect("start");
     let log = std::fs::read_to_string(fake.dir.path().join("logs/server.log")).expect("log");
     let expected_args = format!(

@@ -26,12 +26,13 @@ pub const MODEL_FILE: &str = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf";
 /// SmolLM2-135M-Instruct Q4_1 (`setup-local-model.sh --small`): fast, but only good for plumbing.
 pub const SMALL_MODEL_FILE: &str = "smollm2-135m-instruct-q4_1.gguf";
 /// The chat format under which llama-cpp-python turns `tool_choice: "auto"` into `tool_calls`.
-/// Beware (docs/local-model.md): its template drops `role: "tool"` messages and HTML-escapes all
-/// message text; `MODEL_CHAT_TEMPLATE` with a forced dispatch tool avoids both.
+/// Not the default: its template drops `role: "tool"` messages (the model never sees a tool
+/// result) and HTML-escapes all message text (docs/local-model.md).
 pub const CHAT_FORMAT: &str = "chatml-function-calling";
-/// `chat_format` value meaning "no `--chat_format` flag": the server then uses the chat template
-/// stored in the GGUF (Qwen2.5's own, which shows tool results and escapes nothing). Named
-/// `tool_choice` is grammar-enforced there too; `"auto"` comes back as plain text.
+/// The default `chat_format`: empty, meaning no `--chat_format` flag, so the server uses the chat
+/// template stored in the GGUF (Qwen2.5's own: tool results shown as `<tool_response>`, nothing
+/// escaped). Named `tool_choice` is grammar-constrained there; `"auto"` comes back as plain text,
+/// so the client forces one dispatch tool (`single_forced_tool`).
 pub const MODEL_CHAT_TEMPLATE: &str = "";
 /// Default context window. Qwen2.5-Coder supports 32k; 16k keeps the KV cache near 0.5 GB and a
 /// full prompt under two minutes of prompt processing on 2 cores.
@@ -138,7 +139,7 @@ impl LocalServerOptions {
             python,
             threads: default_threads(),
             ctx_size: DEFAULT_CTX_SIZE,
-            chat_format: CHAT_FORMAT.to_string(),
+            chat_format: MODEL_CHAT_TEMPLATE.to_string(),
             startup_timeout: Duration::from_secs(120),
             log_path: None,
         }
