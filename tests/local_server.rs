@@ -109,7 +109,8 @@ async fn get_models(base_url: &str) -> reqwest::Result<serde_json::Value> {
 #[tokio::test]
 async fn start_waits_until_ready_and_drop_kills_the_server() {
     let fake = Fake::new();
-    let opts = fake.options("model.gguf");
+    let mut opts = fake.options("model.gguf");
+    opts.chat_format = l2mac::llm::local::CHAT_FORMAT.to_string();
     let server = LocalServer::start(opts.clone()).await.expect("start");
     let url = server.base_url();
     assert_eq!(url, format!("http://127.0.0.1:{}/v1", server.port()));
@@ -128,6 +129,30 @@ async fn start_waits_until_ready_and_drop_kills_the_server() {
 
     let pid = server.pid().expect("pid");
     assert!(alive(pid));
+    drop(server);
+    assert_gone(pid);
+    assert!(
+        get_models(&url).await.is_err(),
+        "port still answers after drop"
+    );
+}
+
+#[tokio::test]
+async fn by_default_the_chat_format_flag_is_left_out() {
+    let fake = Fake::new();
+    let opts = fake.options("model.gguf");
+    let server = LocalServer::start(opts.clone()).await.expect("start");
+    let log = std::fs::read_to_string(fake.dir.path().join("logs/server.log")).expect("log");
+    let expected_args = format!(
+        "fake server args: --model {} --host 127.0.0.1 --port {} --n_ctx {} --n_threads {}\n",
+        opts.model_path.display(),
+        server.port(),
+        opts.ctx_size,
+        opts.threads
+    );
+    assert!(log.contains(&expected_args), "log was: {log}");
+    let url = server.base_url();
+    let pid = server.pid().expect("pid");
     drop(server);
     assert_gone(pid);
     assert!(

@@ -25,8 +25,15 @@ pub const SETUP_COMMAND: &str = "scripts/setup-local-model.sh";
 pub const MODEL_FILE: &str = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf";
 /// SmolLM2-135M-Instruct Q4_1 (`setup-local-model.sh --small`): fast, but only good for plumbing.
 pub const SMALL_MODEL_FILE: &str = "smollm2-135m-instruct-q4_1.gguf";
-/// The chat format under which llama-cpp-python honours `tools` and `tool_choice`.
+/// The chat format under which llama-cpp-python turns `tool_choice: "auto"` into `tool_calls`.
+/// Not the default: its template drops `role: "tool"` messages (the model never sees a tool
+/// result) and HTML-escapes all message text (docs/local-model.md).
 pub const CHAT_FORMAT: &str = "chatml-function-calling";
+/// The default `chat_format`: empty, meaning no `--chat_format` flag, so the server uses the chat
+/// template stored in the GGUF (Qwen2.5's own: tool results shown as `<tool_response>`, nothing
+/// escaped). Named `tool_choice` is grammar-constrained there; `"auto"` comes back as plain text,
+/// so the client forces one dispatch tool (`single_forced_tool`).
+pub const MODEL_CHAT_TEMPLATE: &str = "";
 /// Default context window. Qwen2.5-Coder supports 32k; 16k keeps the KV cache near 0.5 GB and a
 /// full prompt under two minutes of prompt processing on 2 cores.
 pub const DEFAULT_CTX_SIZE: u32 = 16_384;
@@ -112,8 +119,12 @@ pub struct LocalServerOptions {
     pub model_path: PathBuf,
     /// The venv's python, which has `llama_cpp.server` installed.
     pub python: PathBuf,
+    /// llama.cpp threads; see `default_threads`.
     pub threads: usize,
+    /// Context window in tokens; prompt + `max_tokens` must fit (else HTTP 400
+    /// `context_length_exceeded`).
     pub ctx_size: u32,
+    /// `--chat_format`; `MODEL_CHAT_TEMPLATE` (empty) passes none, so the GGUF's template is used.
     pub chat_format: String,
     pub startup_timeout: Duration,
     /// Where the server's stdout and stderr go; `None`: a temporary file removed with the server.
@@ -128,19 +139,22 @@ impl LocalServerOptions {
             python,
             threads: default_threads(),
             ctx_size: DEFAULT_CTX_SIZE,
-            chat_format: CHAT_FORMAT.to_string(),
+            chat_format: MODEL_CHAT_TEMPLATE.to_string(),
             startup_timeout: Duration::from_secs(120),
             log_path: None,
         }
     }
 }
 
-/// llama.cpp is compute-bound per core; more threads than cores only adds contention.
-fn default_threads() -> usize {
-    std::thread::available_parallelism()
+/// Half the logical CPUs (llama.cpp wants physical cores), at least 1, at most 8. On a 2-CPU
+/// machine that is 1 thread: ggml synchronises its threads hundreds of times per token, so when
+/// anything else wants the CPU, 2 threads measured 10x slower per token than 1
+/// (docs/local-model.md); on an idle machine 2 threads are only about 1.5x faster than 1.
+pub fn default_threads() -> usize {
+    let cpus = std::thread::available_parallelism()
         .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 8)
+        .unwrap_or(1);
+    (cpus / 2).clamp(1, 8)
 }
 
 /// `$L2MAC_HOME`, or `~/.cache/l2mac` (the same rule as `setup-local-model.sh`).
@@ -366,9 +380,11 @@ fn spawn(opts: &LocalServerOptions, port: u16, log_path: &Path) -> Result<LocalS
         .arg(&opts.model_path)
         .args(["--host", "127.0.0.1", "--port", &port.to_string()])
         .args(["--n_ctx", &opts.ctx_size.to_string()])
-        .args(["--n_threads", &opts.threads.to_string()])
-        .args(["--chat_format", &opts.chat_format])
-        .stdin(Stdio::piped())
+        .args(["--n_threads", &opts.threads.to_string()]);
+    if !opts.chat_format.is_empty() {
+        cmd.args(["--chat_format", &opts.chat_format]);
+    }
+    cmd.stdin(Stdio::piped())
         .stdout(Stdio::from(log))
         .stderr(Stdio::from(log2))
         // Its own group, so a terminal's Ctrl-C reaches l2mac first (which then stops the

@@ -9,6 +9,9 @@ bob,hw1,72.4
 alice,hw2,85
 bob,hw2,60
 carol,hw1,100
+dave,hw1,70
+dave,hw2,71
+dave,hw3,71
 """
 
 
@@ -19,6 +22,9 @@ def test_parse_scores():
         ("alice", "hw2", 85.0),
         ("bob", "hw2", 60.0),
         ("carol", "hw1", 100.0),
+        ("dave", "hw1", 70.0),
+        ("dave", "hw2", 71.0),
+        ("dave", "hw3", 71.0),
     ]
 
 
@@ -39,7 +45,12 @@ def test_bad_lines_are_reported_with_their_number(text, line):
 
 
 def test_student_averages():
-    assert student_averages(parse_scores(CSV)) == {"alice": 87.5, "bob": 66.2, "carol": 100.0}
+    assert student_averages(parse_scores(CSV)) == {
+        "alice": 87.5,
+        "bob": 66.2,
+        "carol": 100.0,
+        "dave": 70.7,
+    }
 
 
 @pytest.mark.parametrize(
@@ -52,4 +63,4 @@ def test_letter_grade(avg, letter):
 
 
 def test_report():
-    assert report(CSV) == "alice: 87.5 B\nbob: 66.2 D\ncarol: 100.0 A"
+    assert report(CSV) == "alice: 87.5 B\nbob: 66.2 D\ncarol: 100.0 A\ndave: 70.7 C"
