@@ -20,5 +20,14 @@ if ! python3 -m pytest --version >/dev/null 2>&1; then
   python3 -m pip install -q pytest
 fi
 
+# The real-model tests (tests/real_model.rs) run against the local Qwen2.5-Coder-1.5B; install it
+# (idempotent, a few minutes the first time) and make its absence a failure rather than a skip.
+# L2MAC_SKIP_REAL_MODEL=1 skips both, for a quick local loop.
+if [ "${L2MAC_SKIP_REAL_MODEL:-0}" != 1 ]; then
+  echo "== local model (scripts/setup-local-model.sh)"
+  scripts/setup-local-model.sh
+  export L2MAC_REQUIRE_REAL_MODEL=1
+fi
+
 echo "== cargo test"
 cargo test --all-targets
