@@ -89,7 +89,7 @@ mod tests {
         )
         .expect("render");
         assert!(out.contains("between 1 and 5 steps"));
-        assert!(out.contains("Include writing tests"));
+        assert!(out.contains("Write tests together with the code they test"));
         let step = render(
             "step_user.md",
             &json!({"task": "T", "plan": ["a", "b"], "summaries": [{"number": 1, "summary": "did a"}],
