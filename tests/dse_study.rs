@@ -219,7 +219,7 @@ fn a_run_leaves_archgym_csv_report_and_plots() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("color,m,n,x,f,cost,Algorithm,f_1,cost_1,trial,batch,loss,violation,reward,target_met,cached,error")
+        Some("color,m,n,x,f,cost,Algorithm,f_value,cost_value,trial,batch,loss,violation,reward,target_met,cached,error")
     );
     assert_eq!(lines.count(), 120);
     let report = std::fs::read_to_string(&s.report_path).expect("report");

@@ -19,7 +19,7 @@ pub type Metrics = BTreeMap<String, f64>;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetricInfo {
     pub name: String,
-    /// The true unit of the value the environment reports.
+    /// The true unit of the value the environment reports ("" when dimensionless).
     pub unit: String,
     pub description: String,
     /// The ArchGym proxy-dataset column holds `value * archgym_scale` (ArchGym stores DRAM energy

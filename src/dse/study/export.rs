@@ -18,8 +18,10 @@ pub fn header(prep: &Prepared) -> Vec<String> {
         h.push(m.name.clone());
     }
     h.push("Algorithm".into());
+    // true units; a dimensionless metric gets `_value` so the column still differs from ArchGym's
     for m in prep.env.metrics() {
-        h.push(format!("{}_{}", m.name, m.unit));
+        let unit = if m.unit.is_empty() { "value" } else { &m.unit };
+        h.push(format!("{}_{unit}", m.name));
     }
     for c in [
         "trial",
