@@ -241,3 +241,27 @@ fn a_run_leaves_archgym_csv_report_and_plots() {
     let again = load_summary(&dir).expect("summary");
     assert_eq!(without_timing(again), without_timing(s));
 }
+
+#[test]
+fn thread_count_does_not_change_the_trials() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut dirs = Vec::new();
+    for threads in [1, 3] {
+        let mut s = spec("bo");
+        s.threads = Some(threads);
+        let dir = tmp.path().join(format!("t{threads}"));
+        run_study(s, &dir, &RunOptions::default()).expect("runs");
+        dirs.push(dir);
+    }
+    assert_same_trials(&trials(&dirs[0]), &trials(&dirs[1]), "threads 1 vs 3");
+    let err = StudySpec::from_toml_str(
+        &BASE
+            .replace("AGENT", "bo")
+            .replace("batch = 4", "parallelism = 4\nthreads = 0"),
+        "t.toml",
+    )
+    .and_then(|s| run_study(s, &tmp.path().join("t0"), &RunOptions::default()))
+    .err()
+    .expect("threads = 0 is rejected");
+    assert!(err.to_string().contains("threads"), "{err}");
+}
