@@ -261,7 +261,6 @@ fn thread_count_does_not_change_the_trials() {
         "t.toml",
     )
     .and_then(|s| run_study(s, &tmp.path().join("t0"), &RunOptions::default()))
-    .err()
-    .expect("threads = 0 is rejected");
+    .expect_err("threads = 0 is rejected");
     assert!(err.to_string().contains("threads"), "{err}");
 }
