@@ -1,6 +1,8 @@
 //! DRAM commands and the DDR3 timing checker: the earliest time each command may be issued given
 //! the commands already on the bus, with the same constraints as DRAMSys's `CheckerDDR3`.
 
+use std::cell::Cell;
+
 use super::config::MemSpec;
 use super::kernel::{Ps, MAX_TIME};
 
@@ -116,6 +118,13 @@ pub struct CheckerDdr3 {
     last_acts: Vec<[Ps; 4]>,
     act_count: Vec<u8>,
     act_head: Vec<u8>,
+    // The bank machines ask for the same (command, bank) many times between two issued
+    // commands; the bank part only changes with a command on that bank, the rank part with any
+    // command, so both are memoised with a version stamp.
+    version: u64,
+    bank_version: Vec<u64>,
+    bank_cache: Vec<Cell<(u64, Ps)>>,
+    rank_cache: Vec<Cell<(u64, Ps)>>,
 }
 
 /// `base + delta` unless `base` is unset; unset constraints never delay a command.
@@ -140,6 +149,10 @@ impl CheckerDdr3 {
             last_acts: vec![[MAX_TIME; 4]; ranks],
             act_count: vec![0; ranks],
             act_head: vec![0; ranks],
+            version: 0,
+            bank_version: vec![0; banks],
+            bank_cache: vec![Cell::new((u64::MAX, 0)); N_COMMANDS * banks],
+            rank_cache: vec![Cell::new((u64::MAX, 0)); N_COMMANDS * ranks],
         }
     }
 
@@ -167,9 +180,58 @@ impl CheckerDdr3 {
 
     /// Earliest time at or after `now` at which `cmd` satisfies every DDR3 constraint.
     pub fn earliest(&self, cmd: Command, rank: usize, bank: usize, now: Ps) -> Ps {
+        let bslot = &self.bank_cache[cmd as usize * self.banks + bank];
+        let bank_part = match bslot.get() {
+            (v, t) if v == self.bank_version[bank] => t,
+            _ => {
+                let t = self.bank_part(cmd, bank);
+                bslot.set((self.bank_version[bank], t));
+                t
+            }
+        };
+        let ranks = self.act_count.len();
+        let rslot = &self.rank_cache[cmd as usize * ranks + rank];
+        let rank_part = match rslot.get() {
+            (v, t) if v == self.version => t,
+            _ => {
+                let t = self.rank_part(cmd, rank);
+                rslot.set((self.version, t));
+                t
+            }
+        };
+        now.max(bank_part).max(rank_part)
+    }
+
+    /// Constraints from earlier commands on the same bank.
+    fn bank_part(&self, cmd: Command, bank: usize) -> Ps {
         use Command::*;
         let t = &self.t;
-        let mut e = now;
+        let b = |c: Command| self.bank(c, bank);
+        match cmd {
+            Rd | Rda => {
+                let mut e = after(b(Act), t.rcd).saturating_sub(t.al);
+                if cmd == Rda {
+                    e = e.max(after(b(Wr), t.wr_pre).saturating_sub(t.rtp));
+                }
+                e
+            }
+            Wr | Wra => after(b(Act), t.rcd).saturating_sub(t.al),
+            Act => after(b(Act), t.rc)
+                .max(after(b(Rda), t.al + t.rtp + t.rp))
+                .max(after(b(Wra), t.wr_pre + t.rp))
+                .max(after(b(Pre), t.rp)),
+            Pre => after(b(Act), t.ras)
+                .max(after(b(Rd), t.al + t.rtp))
+                .max(after(b(Wr), t.wr_pre)),
+            Prea | Refa => 0,
+        }
+    }
+
+    /// Constraints from commands on the rank, other ranks and the command bus.
+    fn rank_part(&self, cmd: Command, rank: usize) -> Ps {
+        use Command::*;
+        let t = &self.t;
+        let mut e = after(self.last_on_bus, t.tck);
         let mut m = |v: Ps| {
             if v > e {
                 e = v
@@ -177,21 +239,16 @@ impl CheckerDdr3 {
         };
         match cmd {
             Rd | Rda => {
-                m(after(self.bank(Act, bank), t.rcd).saturating_sub(t.al));
                 m(after(self.rank(Rd, rank), t.ccd));
                 m(after(self.other_rank(Rd, rank), t.burst + t.rtrs));
                 m(after(self.rank(Rda, rank), t.ccd));
                 m(after(self.other_rank(Rda, rank), t.burst + t.rtrs));
-                if cmd == Rda {
-                    m(after(self.bank(Wr, bank), t.wr_pre).saturating_sub(t.rtp));
-                }
                 m(after(self.rank(Wr, rank), t.wr_rd));
                 m(after(self.by_cmd[Wr as usize], t.wr_rd_r));
                 m(after(self.rank(Wra, rank), t.wr_rd));
                 m(after(self.by_cmd[Wra as usize], t.wr_rd_r));
             }
             Wr | Wra => {
-                m(after(self.bank(Act, bank), t.rcd).saturating_sub(t.al));
                 m(after(self.rank(Rd, rank), t.rd_wr));
                 m(after(self.other_rank(Rd, rank), t.rd_wr_r));
                 m(after(self.rank(Rda, rank), t.rd_wr));
@@ -202,11 +259,7 @@ impl CheckerDdr3 {
                 m(after(self.other_rank(Wra, rank), t.burst + t.rtrs));
             }
             Act => {
-                m(after(self.bank(Act, bank), t.rc));
                 m(after(self.rank(Act, rank), t.rrd));
-                m(after(self.bank(Rda, bank), t.al + t.rtp + t.rp));
-                m(after(self.bank(Wra, bank), t.wr_pre + t.rp));
-                m(after(self.bank(Pre, bank), t.rp));
                 m(after(self.rank(Prea, rank), t.rp));
                 m(after(self.rank(Refa, rank), t.rfc));
                 if self.act_count[rank] >= 4 {
@@ -214,11 +267,7 @@ impl CheckerDdr3 {
                     m(oldest + t.faw);
                 }
             }
-            Pre => {
-                m(after(self.bank(Act, bank), t.ras));
-                m(after(self.bank(Rd, bank), t.al + t.rtp));
-                m(after(self.bank(Wr, bank), t.wr_pre));
-            }
+            Pre => {}
             Prea => {
                 m(after(self.rank(Act, rank), t.ras));
                 m(after(self.rank(Rd, rank), t.al + t.rtp));
@@ -235,7 +284,6 @@ impl CheckerDdr3 {
                 m(after(self.rank(Refa, rank), t.rfc));
             }
         }
-        m(after(self.last_on_bus, t.tck));
         e
     }
 
@@ -246,6 +294,8 @@ impl CheckerDdr3 {
         self.by_bank[cmd as usize * self.banks + bank] = now;
         self.by_cmd[cmd as usize] = now;
         self.last_on_bus = now;
+        self.version += 1;
+        self.bank_version[bank] += 1;
         if cmd == Command::Act {
             // a FIFO of the last four activates: the head is the oldest once four are stored
             let count = self.act_count[rank] as usize;

@@ -232,6 +232,9 @@ pub struct BankMachine {
     pub next_cmd: Option<Command>,
     pub time_to_schedule: Ps,
     pub blocked: bool,
+    /// The request choice depends only on this bank's queue and state; re-select only after
+    /// one of them changed.
+    pub dirty: bool,
 }
 
 impl BankMachine {
@@ -245,10 +248,12 @@ impl BankMachine {
             next_cmd: None,
             time_to_schedule: MAX_TIME,
             blocked: false,
+            dirty: true,
         }
     }
 
     pub fn update_state(&mut self, cmd: Command, payloads: &[Payload]) {
+        self.dirty = true;
         match cmd {
             Command::Act => {
                 self.activated = true;
@@ -275,11 +280,22 @@ impl BankMachine {
         payloads: &[Payload],
         now: Ps,
     ) -> Ps {
-        self.time_to_schedule = MAX_TIME;
-        self.next_cmd = None;
         if self.blocked {
+            self.time_to_schedule = MAX_TIME;
+            self.next_cmd = None;
+            self.dirty = true;
             return MAX_TIME;
         }
+        if !self.dirty {
+            self.time_to_schedule = match self.next_cmd {
+                Some(cmd) => checker.earliest(cmd, self.rank, self.bank, now),
+                None => MAX_TIME,
+            };
+            return self.time_to_schedule;
+        }
+        self.dirty = false;
+        self.time_to_schedule = MAX_TIME;
+        self.next_cmd = None;
         let open = if self.activated {
             Some(self.open_row)
         } else {

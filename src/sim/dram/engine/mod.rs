@@ -5,7 +5,7 @@
 mod arbiter;
 
 use super::checker::{CheckerDdr3, Command, TimingPs};
-use super::config::{DramConfig, RefreshPolicy};
+use super::config::{DramConfig, RefreshPolicy, Scheduler};
 use super::controller::{
     BankMachine, Payload, PayloadId, RefreshManager, ResponseQueue, SchedulerState,
 };
@@ -421,6 +421,7 @@ impl<'a> Engine<'a> {
         self.sched.store(id, &p);
         self.payloads[id as usize].refs += 1;
         let bank = p.bank as usize;
+        self.banks[bank].dirty = true;
         self.banks[bank].start(
             self.cfg.mc.page_policy,
             &self.sched,
@@ -606,6 +607,12 @@ impl<'a> Engine<'a> {
                 self.reads += 1;
             }
             self.sched.remove(id, &p);
+            if self.cfg.mc.scheduler == Scheduler::FrFcfsGrp {
+                // the read/write grouping preference of every bank may have flipped
+                self.banks.iter_mut().for_each(|b| b.dirty = true);
+            } else {
+                self.banks[p.bank as usize].dirty = true;
+            }
             self.manage_requests(self.think_fw);
             let strobe_end = if p.write { self.t.wl } else { self.t.rl } + self.t.burst;
             let ready =
