@@ -45,6 +45,9 @@ impl SimulationFiles {
                 None => Err(DramError::missing(&path, &format!("simulation.{field}"))),
             }
         };
+        for field in ["memspec", "addressmapping", "mcconfig"] {
+            name(field)?;
+        }
         let setups = match sim.get("tracesetup") {
             Some(Value::Array(a)) if !a.is_empty() => a,
             Some(other) => {
