@@ -2,6 +2,7 @@
 //! that builds them by name with options (such as the DRAM trace).
 
 pub mod analytic;
+pub mod dram;
 pub mod proxy;
 
 use std::collections::BTreeMap;
@@ -97,9 +98,9 @@ pub fn list_envs() -> Vec<EnvInfo> {
     v
 }
 
-/// Environments that live outside this module (the DRAM simulator), added when available.
+/// Environments over the native simulators.
 fn extra_envs() -> Vec<EnvInfo> {
-    Vec::new()
+    vec![dram::info()]
 }
 
 /// Builds an environment by name; `options` are the remaining keys of the study's `[env]` table.
@@ -109,6 +110,9 @@ pub fn make_env(name: &str, options: &toml::Table) -> Result<Arc<dyn Environment
         return Ok(Arc::new(proxy::ProxyEnv::load(std::path::Path::new(file))?));
     }
     if let Some(env) = analytic::make(name, options)? {
+        return Ok(env);
+    }
+    if let Some(env) = dram::make(name, options)? {
         return Ok(env);
     }
     Err(DseError::UnknownEnv {
