@@ -130,6 +130,7 @@ fn proxy_model_trains_reports_rmse_and_serves_as_an_environment() {
         runs: vec![run_dir.clone()],
         out: model_path.clone(),
         trees: 50,
+        min_leaf: 1,
         test_fraction: 0.2,
         seed: 1,
     })
@@ -176,6 +177,7 @@ fn proxy_model_trains_reports_rmse_and_serves_as_an_environment() {
         runs: vec![tmp.path().join("nope")],
         out: tmp.path().join("x.json"),
         trees: 10,
+        min_leaf: 1,
         test_fraction: 0.2,
         seed: 1,
     })

@@ -14,6 +14,7 @@ use smartcore::linalg::basic::matrix::DenseMatrix;
 
 use super::env::{MetricInfo, Metrics};
 use super::error::DseError;
+use super::forest::FlatForest;
 use super::space::{ParamSpace, Point};
 use super::study::{Prepared, Store, StudySpec};
 
@@ -38,6 +39,7 @@ pub struct ProxyReport {
     pub train_rows: usize,
     pub test_rows: usize,
     pub trees: usize,
+    pub min_leaf: usize,
     pub seed: u64,
     pub fits: Vec<MetricFit>,
 }
@@ -50,7 +52,8 @@ pub struct ProxyModel {
     pub source_env: String,
     pub space: ParamSpace,
     pub metrics: Vec<MetricInfo>,
-    pub models: Vec<Forest>,
+    /// One forest per metric, in `metrics` order.
+    pub models: Vec<FlatForest>,
     pub report: ProxyReport,
 }
 
@@ -58,6 +61,8 @@ pub struct ProxyModel {
 #[derive(Clone, Debug)]
 pub struct TrainOptions {
     pub trees: usize,
+    /// Minimum training rows per leaf (larger: smaller, smoother trees).
+    pub min_leaf: usize,
     pub test_fraction: f64,
     pub seed: u64,
 }
@@ -65,7 +70,8 @@ pub struct TrainOptions {
 impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
-            trees: 100,
+            trees: 50,
+            min_leaf: 2,
             test_fraction: 0.2,
             seed: 0,
         }
@@ -143,6 +149,7 @@ impl ProxyModel {
                 .collect();
             let params = RandomForestRegressorParameters::default()
                 .with_n_trees(opts.trees)
+                .with_min_samples_leaf(opts.min_leaf.max(1))
                 .with_seed(opts.seed);
             let forest = Forest::fit(&x_train, &y, params)
                 .map_err(|e| DseError::Proxy(format!("{}: {e}", m.name)))?;
@@ -171,7 +178,17 @@ impl ProxyModel {
                     f64::NAN
                 },
             });
-            models.push(forest);
+            let flat = FlatForest::from_serde(&forest)?;
+            for (row, p) in test.iter().zip(&pred) {
+                let q = flat.predict(&row.0);
+                if (q - p).abs() > 1e-9 * p.abs().max(1.0) {
+                    return Err(DseError::Proxy(format!(
+                        "{}: the compact forest predicts {q}, smartcore {p}; unsupported smartcore layout",
+                        m.name
+                    )));
+                }
+            }
+            models.push(flat);
         }
         Ok(ProxyModel {
             format: FORMAT.into(),
@@ -183,6 +200,7 @@ impl ProxyModel {
                 train_rows: train.len(),
                 test_rows: test.len(),
                 trees: opts.trees,
+                min_leaf: opts.min_leaf,
                 seed: opts.seed,
                 fits,
             },
@@ -222,12 +240,12 @@ impl ProxyModel {
     /// Predicts every metric at a point of the model's space.
     pub fn predict(&self, p: &Point) -> Result<Metrics, DseError> {
         self.space.check(p)?;
-        let x = matrix(&[features(&self.space, p)])?;
-        let mut out = Metrics::new();
-        for (m, f) in self.metrics.iter().zip(&self.models) {
-            let y = f.predict(&x).map_err(|e| DseError::Proxy(e.to_string()))?;
-            out.insert(m.name.clone(), y.first().copied().unwrap_or(f64::NAN));
-        }
-        Ok(out)
+        let x = features(&self.space, p);
+        Ok(self
+            .metrics
+            .iter()
+            .zip(&self.models)
+            .map(|(m, f)| (m.name.clone(), f.predict(&x)))
+            .collect())
     }
 }
