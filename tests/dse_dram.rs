@@ -82,3 +82,13 @@ fn a_dram_study_writes_the_archgym_proxy_dataset_schema() {
     let energy_pj: f64 = row[14].parse().expect("true energy");
     assert!((energy - energy_pj * 1e-9).abs() <= 1e-12 * energy_pj);
 }
+
+#[test]
+fn the_example_dram_study_is_valid() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/dse/dram_stream.toml");
+    let text = std::fs::read_to_string(path).expect("example");
+    let spec = l2mac::dse::study::StudySpec::from_toml_str(&text, path).expect("parses");
+    let prep = l2mac::dse::study::Prepared::new(spec).expect("checks against the dram env");
+    assert_eq!(prep.agent_name, "bo");
+    assert_eq!(prep.search.len(), 10);
+}
