@@ -131,6 +131,7 @@ fn proxy_model_trains_reports_rmse_and_serves_as_an_environment() {
         out: model_path.clone(),
         trees: 50,
         min_leaf: 1,
+        log_target: true,
         test_fraction: 0.2,
         seed: 1,
     })
@@ -139,6 +140,7 @@ fn proxy_model_trains_reports_rmse_and_serves_as_an_environment() {
 
     let model = l2mac::dse::proxy::ProxyModel::load(&model_path).expect("load");
     assert_eq!((model.report.train_rows, model.report.test_rows), (320, 80));
+    assert_eq!(model.log_targets, vec![true], "branin is positive, so it is fitted in log space");
     // the forest must beat predicting the mean: RMSE well under the spread of f
     let trials = Store::open(&run_dir)
         .expect("store")
@@ -178,6 +180,7 @@ fn proxy_model_trains_reports_rmse_and_serves_as_an_environment() {
         out: tmp.path().join("x.json"),
         trees: 10,
         min_leaf: 1,
+        log_target: false,
         test_fraction: 0.2,
         seed: 1,
     })

@@ -194,6 +194,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &TrainOptions {
             trees: 50,
             min_leaf: 2,
+            log_target: false,
             test_fraction: 0.2,
             seed: 0,
         },

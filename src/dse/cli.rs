@@ -64,6 +64,9 @@ pub enum DseCommand {
         /// Minimum training rows per leaf.
         #[arg(long, default_value_t = 2)]
         min_leaf: usize,
+        /// Fit positive metrics in log space.
+        #[arg(long)]
+        log_target: bool,
         #[arg(long, default_value_t = 0.2)]
         test_fraction: f64,
         #[arg(long, default_value_t = 0)]
@@ -252,6 +255,7 @@ pub fn run(cmd: &DseCommand, out: &mut dyn Write) -> Result<(), DseError> {
             out: path,
             trees,
             min_leaf,
+            log_target,
             test_fraction,
             seed,
         } => {
@@ -263,6 +267,7 @@ pub fn run(cmd: &DseCommand, out: &mut dyn Write) -> Result<(), DseError> {
             let opts = super::proxy::TrainOptions {
                 trees: (*trees).max(1),
                 min_leaf: *min_leaf,
+                log_target: *log_target,
                 test_fraction: *test_fraction,
                 seed: *seed,
             };

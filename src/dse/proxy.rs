@@ -54,6 +54,9 @@ pub struct ProxyModel {
     pub metrics: Vec<MetricInfo>,
     /// One forest per metric, in `metrics` order.
     pub models: Vec<FlatForest>,
+    /// Per metric: the forest predicts the natural log of the metric.
+    #[serde(default)]
+    pub log_targets: Vec<bool>,
     pub report: ProxyReport,
 }
 
@@ -63,6 +66,9 @@ pub struct TrainOptions {
     pub trees: usize,
     /// Minimum training rows per leaf (larger: smaller, smoother trees).
     pub min_leaf: usize,
+    /// Fit positive metrics in log space (lower relative error on heavy-tailed metrics, but on the
+    /// DRAM data not a lower RMSE, so off by default).
+    pub log_target: bool,
     pub test_fraction: f64,
     pub seed: u64,
 }
@@ -72,6 +78,7 @@ impl Default for TrainOptions {
         TrainOptions {
             trees: 50,
             min_leaf: 2,
+            log_target: false,
             test_fraction: 0.2,
             seed: 0,
         }
@@ -141,21 +148,34 @@ impl ProxyModel {
         let x_train = matrix(&train.iter().map(|r| r.0.clone()).collect::<Vec<_>>())?;
         let x_test = matrix(&test.iter().map(|r| r.0.clone()).collect::<Vec<_>>())?;
         let mut models = Vec::new();
+        let mut log_targets = Vec::new();
         let mut fits = Vec::new();
         for m in &metrics {
-            let y: Vec<f64> = train
+            let raw: Vec<f64> = train
                 .iter()
                 .map(|r| r.1.get(&m.name).copied().unwrap_or(0.0))
                 .collect();
+            // heavy-tailed positive metrics (times, energies) are fitted in log space
+            let log = opts.log_target && raw.iter().all(|v| *v > 0.0 && v.is_finite());
+            let y: Vec<f64> = if log {
+                raw.iter().map(|v| v.ln()).collect()
+            } else {
+                raw
+            };
             let params = RandomForestRegressorParameters::default()
                 .with_n_trees(opts.trees)
                 .with_min_samples_leaf(opts.min_leaf.max(1))
                 .with_seed(opts.seed);
             let forest = Forest::fit(&x_train, &y, params)
                 .map_err(|e| DseError::Proxy(format!("{}: {e}", m.name)))?;
-            let pred = forest
+            let fitted = forest
                 .predict(&x_test)
                 .map_err(|e| DseError::Proxy(format!("{}: {e}", m.name)))?;
+            let pred: Vec<f64> = if log {
+                fitted.iter().map(|v| v.exp()).collect()
+            } else {
+                fitted.clone()
+            };
             let actual: Vec<f64> = test
                 .iter()
                 .map(|r| r.1.get(&m.name).copied().unwrap_or(0.0))
@@ -179,7 +199,7 @@ impl ProxyModel {
                 },
             });
             let flat = FlatForest::from_serde(&forest)?;
-            for (row, p) in test.iter().zip(&pred) {
+            for (row, p) in test.iter().zip(&fitted) {
                 let q = flat.predict(&row.0);
                 if (q - p).abs() > 1e-9 * p.abs().max(1.0) {
                     return Err(DseError::Proxy(format!(
@@ -189,6 +209,7 @@ impl ProxyModel {
                 }
             }
             models.push(flat);
+            log_targets.push(log);
         }
         Ok(ProxyModel {
             format: FORMAT.into(),
@@ -196,6 +217,7 @@ impl ProxyModel {
             space,
             metrics,
             models,
+            log_targets,
             report: ProxyReport {
                 train_rows: train.len(),
                 test_rows: test.len(),
@@ -245,7 +267,12 @@ impl ProxyModel {
             .metrics
             .iter()
             .zip(&self.models)
-            .map(|(m, f)| (m.name.clone(), f.predict(&x)))
+            .enumerate()
+            .map(|(i, (m, f))| {
+                let y = f.predict(&x);
+                let log = self.log_targets.get(i).copied().unwrap_or(false);
+                (m.name.clone(), if log { y.exp() } else { y })
+            })
             .collect())
     }
 }
