@@ -140,7 +140,11 @@ fn proxy_model_trains_reports_rmse_and_serves_as_an_environment() {
 
     let model = l2mac::dse::proxy::ProxyModel::load(&model_path).expect("load");
     assert_eq!((model.report.train_rows, model.report.test_rows), (320, 80));
-    assert_eq!(model.log_targets, vec![true], "branin is positive, so it is fitted in log space");
+    assert_eq!(
+        model.log_targets,
+        vec![true],
+        "branin is positive, so it is fitted in log space"
+    );
     // the forest must beat predicting the mean: RMSE well under the spread of f
     let trials = Store::open(&run_dir)
         .expect("store")
