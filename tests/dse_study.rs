@@ -219,7 +219,7 @@ fn a_run_leaves_archgym_csv_report_and_plots() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("color,m,n,x,f,cost,Algorithm,f_1,cost_1,trial,batch,loss,violation,reward,target_met,cached,error")
+        Some("color,m,n,x,f,cost,Algorithm,f_value,cost_value,trial,batch,loss,violation,reward,target_met,cached,error")
     );
     assert_eq!(lines.count(), 120);
     let report = std::fs::read_to_string(&s.report_path).expect("report");
@@ -240,4 +240,27 @@ fn a_run_leaves_archgym_csv_report_and_plots() {
     assert!(s.pareto.len() >= 2);
     let again = load_summary(&dir).expect("summary");
     assert_eq!(without_timing(again), without_timing(s));
+}
+
+#[test]
+fn thread_count_does_not_change_the_trials() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut dirs = Vec::new();
+    for threads in [1, 3] {
+        let mut s = spec("bo");
+        s.threads = Some(threads);
+        let dir = tmp.path().join(format!("t{threads}"));
+        run_study(s, &dir, &RunOptions::default()).expect("runs");
+        dirs.push(dir);
+    }
+    assert_same_trials(&trials(&dirs[0]), &trials(&dirs[1]), "threads 1 vs 3");
+    let err = StudySpec::from_toml_str(
+        &BASE
+            .replace("AGENT", "bo")
+            .replace("batch = 4", "parallelism = 4\nthreads = 0"),
+        "t.toml",
+    )
+    .and_then(|s| run_study(s, &tmp.path().join("t0"), &RunOptions::default()))
+    .expect_err("threads = 0 is rejected");
+    assert!(err.to_string().contains("threads"), "{err}");
 }

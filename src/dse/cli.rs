@@ -59,8 +59,14 @@ pub enum DseCommand {
         /// Where to save the model (JSON); use it as the environment `proxy:FILE`.
         #[arg(long, short)]
         out: PathBuf,
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = 50)]
         trees: usize,
+        /// Minimum training rows per leaf.
+        #[arg(long, default_value_t = 2)]
+        min_leaf: usize,
+        /// Fit positive metrics in log space.
+        #[arg(long)]
+        log_target: bool,
         #[arg(long, default_value_t = 0.2)]
         test_fraction: f64,
         #[arg(long, default_value_t = 0)]
@@ -248,6 +254,8 @@ pub fn run(cmd: &DseCommand, out: &mut dyn Write) -> Result<(), DseError> {
             runs,
             out: path,
             trees,
+            min_leaf,
+            log_target,
             test_fraction,
             seed,
         } => {
@@ -258,6 +266,8 @@ pub fn run(cmd: &DseCommand, out: &mut dyn Write) -> Result<(), DseError> {
             }
             let opts = super::proxy::TrainOptions {
                 trees: (*trees).max(1),
+                min_leaf: *min_leaf,
+                log_target: *log_target,
                 test_fraction: *test_fraction,
                 seed: *seed,
             };
@@ -265,10 +275,11 @@ pub fn run(cmd: &DseCommand, out: &mut dyn Write) -> Result<(), DseError> {
             model.save(path)?;
             let r = &model.report;
             let mut t = format!(
-                "trained on {} rows, tested on {} ({} trees); saved {}\n",
+                "trained on {} rows, tested on {} ({} trees, min {} rows per leaf); saved {}\n",
                 r.train_rows,
                 r.test_rows,
                 r.trees,
+                r.min_leaf,
                 path.display()
             );
             for f in &r.fits {

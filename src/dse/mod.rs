@@ -9,6 +9,7 @@ pub mod agents;
 pub mod cli;
 pub mod env;
 pub mod error;
+pub mod forest;
 pub mod objective;
 pub mod proxy;
 pub mod report;

@@ -14,6 +14,7 @@ use smartcore::linalg::basic::matrix::DenseMatrix;
 
 use super::env::{MetricInfo, Metrics};
 use super::error::DseError;
+use super::forest::FlatForest;
 use super::space::{ParamSpace, Point};
 use super::study::{Prepared, Store, StudySpec};
 
@@ -38,6 +39,7 @@ pub struct ProxyReport {
     pub train_rows: usize,
     pub test_rows: usize,
     pub trees: usize,
+    pub min_leaf: usize,
     pub seed: u64,
     pub fits: Vec<MetricFit>,
 }
@@ -50,7 +52,11 @@ pub struct ProxyModel {
     pub source_env: String,
     pub space: ParamSpace,
     pub metrics: Vec<MetricInfo>,
-    pub models: Vec<Forest>,
+    /// One forest per metric, in `metrics` order.
+    pub models: Vec<FlatForest>,
+    /// Per metric: the forest predicts the natural log of the metric.
+    #[serde(default)]
+    pub log_targets: Vec<bool>,
     pub report: ProxyReport,
 }
 
@@ -58,6 +64,11 @@ pub struct ProxyModel {
 #[derive(Clone, Debug)]
 pub struct TrainOptions {
     pub trees: usize,
+    /// Minimum training rows per leaf (larger: smaller, smoother trees).
+    pub min_leaf: usize,
+    /// Fit positive metrics in log space (lower relative error on heavy-tailed metrics, but on the
+    /// DRAM data not a lower RMSE, so off by default).
+    pub log_target: bool,
     pub test_fraction: f64,
     pub seed: u64,
 }
@@ -65,7 +76,9 @@ pub struct TrainOptions {
 impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
-            trees: 100,
+            trees: 50,
+            min_leaf: 2,
+            log_target: false,
             test_fraction: 0.2,
             seed: 0,
         }
@@ -135,20 +148,34 @@ impl ProxyModel {
         let x_train = matrix(&train.iter().map(|r| r.0.clone()).collect::<Vec<_>>())?;
         let x_test = matrix(&test.iter().map(|r| r.0.clone()).collect::<Vec<_>>())?;
         let mut models = Vec::new();
+        let mut log_targets = Vec::new();
         let mut fits = Vec::new();
         for m in &metrics {
-            let y: Vec<f64> = train
+            let raw: Vec<f64> = train
                 .iter()
                 .map(|r| r.1.get(&m.name).copied().unwrap_or(0.0))
                 .collect();
+            // heavy-tailed positive metrics (times, energies) are fitted in log space
+            let log = opts.log_target && raw.iter().all(|v| *v > 0.0 && v.is_finite());
+            let y: Vec<f64> = if log {
+                raw.iter().map(|v| v.ln()).collect()
+            } else {
+                raw
+            };
             let params = RandomForestRegressorParameters::default()
                 .with_n_trees(opts.trees)
+                .with_min_samples_leaf(opts.min_leaf.max(1))
                 .with_seed(opts.seed);
             let forest = Forest::fit(&x_train, &y, params)
                 .map_err(|e| DseError::Proxy(format!("{}: {e}", m.name)))?;
-            let pred = forest
+            let fitted = forest
                 .predict(&x_test)
                 .map_err(|e| DseError::Proxy(format!("{}: {e}", m.name)))?;
+            let pred: Vec<f64> = if log {
+                fitted.iter().map(|v| v.exp()).collect()
+            } else {
+                fitted.clone()
+            };
             let actual: Vec<f64> = test
                 .iter()
                 .map(|r| r.1.get(&m.name).copied().unwrap_or(0.0))
@@ -171,7 +198,18 @@ impl ProxyModel {
                     f64::NAN
                 },
             });
-            models.push(forest);
+            let flat = FlatForest::from_serde(&forest)?;
+            for (row, p) in test.iter().zip(&fitted) {
+                let q = flat.predict(&row.0);
+                if (q - p).abs() > 1e-9 * p.abs().max(1.0) {
+                    return Err(DseError::Proxy(format!(
+                        "{}: the compact forest predicts {q}, smartcore {p}; unsupported smartcore layout",
+                        m.name
+                    )));
+                }
+            }
+            models.push(flat);
+            log_targets.push(log);
         }
         Ok(ProxyModel {
             format: FORMAT.into(),
@@ -179,10 +217,12 @@ impl ProxyModel {
             space,
             metrics,
             models,
+            log_targets,
             report: ProxyReport {
                 train_rows: train.len(),
                 test_rows: test.len(),
                 trees: opts.trees,
+                min_leaf: opts.min_leaf,
                 seed: opts.seed,
                 fits,
             },
@@ -222,12 +262,17 @@ impl ProxyModel {
     /// Predicts every metric at a point of the model's space.
     pub fn predict(&self, p: &Point) -> Result<Metrics, DseError> {
         self.space.check(p)?;
-        let x = matrix(&[features(&self.space, p)])?;
-        let mut out = Metrics::new();
-        for (m, f) in self.metrics.iter().zip(&self.models) {
-            let y = f.predict(&x).map_err(|e| DseError::Proxy(e.to_string()))?;
-            out.insert(m.name.clone(), y.first().copied().unwrap_or(f64::NAN));
-        }
-        Ok(out)
+        let x = features(&self.space, p);
+        Ok(self
+            .metrics
+            .iter()
+            .zip(&self.models)
+            .enumerate()
+            .map(|(i, (m, f))| {
+                let y = f.predict(&x);
+                let log = self.log_targets.get(i).copied().unwrap_or(false);
+                (m.name.clone(), if log { y.exp() } else { y })
+            })
+            .collect())
     }
 }

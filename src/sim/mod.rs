@@ -1,1 +1,2 @@
 //! Native simulator backends: plain libraries with a config struct in and a stats struct out.
+pub mod dram;

@@ -44,8 +44,8 @@ impl Mixed {
         Mixed {
             space,
             metrics: vec![
-                MetricInfo::new("f", "1", "distance to the optimum; 0 at the optimum"),
-                MetricInfo::new("cost", "1", "n + log2(m) + 2x; conflicts with f"),
+                MetricInfo::new("f", "", "distance to the optimum; 0 at the optimum"),
+                MetricInfo::new("cost", "", "n + log2(m) + 2x; conflicts with f"),
             ],
         }
     }
@@ -117,7 +117,7 @@ impl Branin {
                 .expect("built-in space is valid"),
             metrics: vec![MetricInfo::new(
                 "f",
-                "1",
+                "",
                 "Branin-Hoo value; minimum 0.397887",
             )],
         }

@@ -2,6 +2,7 @@
 //! that builds them by name with options (such as the DRAM trace).
 
 pub mod analytic;
+pub mod dram;
 pub mod proxy;
 
 use std::collections::BTreeMap;
@@ -19,12 +20,14 @@ pub type Metrics = BTreeMap<String, f64>;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetricInfo {
     pub name: String,
-    /// The true unit of the value the environment reports.
+    /// The true unit of the value the environment reports ("" when dimensionless).
     pub unit: String,
     pub description: String,
-    /// The ArchGym proxy-dataset column holds `value * archgym_scale` (ArchGym stores DRAM energy
-    /// in pJ/1e9, power in mW/1e3 and latency in ns/1e9).
-    pub archgym_scale: f64,
+    /// Whether the metric is a column of the ArchGym proxy dataset, and the factor to its units
+    /// there (the column holds `value * scale`; ArchGym stores DRAM energy in pJ/1e9, power in
+    /// mW/1e3 and latency in ns/1e9). `None`: only in the true-unit columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archgym_scale: Option<f64>,
 }
 
 impl MetricInfo {
@@ -33,8 +36,14 @@ impl MetricInfo {
             name: name.into(),
             unit: unit.into(),
             description: description.into(),
-            archgym_scale: 1.0,
+            archgym_scale: Some(1.0),
         }
+    }
+
+    /// A metric with its ArchGym column scale (`None` for metrics ArchGym does not record).
+    pub fn with_archgym_scale(mut self, scale: Option<f64>) -> MetricInfo {
+        self.archgym_scale = scale;
+        self
     }
 }
 
@@ -45,6 +54,14 @@ pub trait Environment: Send + Sync {
     fn space(&self) -> &ParamSpace;
     fn metrics(&self) -> &[MetricInfo];
     fn evaluate(&self, point: &Point) -> Result<Metrics, DseError>;
+    /// The two metrics a report's Pareto front shows when the study names none.
+    fn default_pareto(&self) -> Vec<String> {
+        self.metrics()
+            .iter()
+            .take(2)
+            .map(|m| m.name.clone())
+            .collect()
+    }
 }
 
 /// An option an environment accepts in a study's `[env]` table.
@@ -81,9 +98,9 @@ pub fn list_envs() -> Vec<EnvInfo> {
     v
 }
 
-/// Environments that live outside this module (the DRAM simulator), added when available.
+/// Environments over the native simulators.
 fn extra_envs() -> Vec<EnvInfo> {
-    Vec::new()
+    vec![dram::info()]
 }
 
 /// Builds an environment by name; `options` are the remaining keys of the study's `[env]` table.
@@ -93,6 +110,9 @@ pub fn make_env(name: &str, options: &toml::Table) -> Result<Arc<dyn Environment
         return Ok(Arc::new(proxy::ProxyEnv::load(std::path::Path::new(file))?));
     }
     if let Some(env) = analytic::make(name, options)? {
+        return Ok(env);
+    }
+    if let Some(env) = dram::make(name, options)? {
         return Ok(env);
     }
     Err(DseError::UnknownEnv {

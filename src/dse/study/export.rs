@@ -14,12 +14,19 @@ pub fn header(prep: &Prepared) -> Vec<String> {
     let mut params = prep.env.space().names();
     params.sort();
     let mut h = params;
-    for m in prep.env.metrics() {
+    for m in prep
+        .env
+        .metrics()
+        .iter()
+        .filter(|m| m.archgym_scale.is_some())
+    {
         h.push(m.name.clone());
     }
     h.push("Algorithm".into());
+    // true units; a dimensionless metric gets `_value` so the column still differs from ArchGym's
     for m in prep.env.metrics() {
-        h.push(format!("{}_{}", m.name, m.unit));
+        let unit = if m.unit.is_empty() { "value" } else { &m.unit };
+        h.push(format!("{}_{unit}", m.name));
     }
     for c in [
         "trial",
@@ -62,7 +69,9 @@ pub fn write_csv(prep: &Prepared, trials: &[Trial], path: &Path) -> Result<(), D
             .collect();
         let value = |name: &str| t.metrics.as_ref().and_then(|m| m.get(name).copied());
         for m in prep.env.metrics() {
-            row.push(value(&m.name).map_or(String::new(), |v| num(v * m.archgym_scale)));
+            if let Some(scale) = m.archgym_scale {
+                row.push(value(&m.name).map_or(String::new(), |v| num(v * scale)));
+            }
         }
         row.push(prep.agent_name.clone());
         for m in prep.env.metrics() {

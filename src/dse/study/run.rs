@@ -116,6 +116,15 @@ fn drive(
         batch_no = b + 1;
     }
 
+    let pool = match prep.spec.threads {
+        Some(n) => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| DseError::BadStudy(format!("threads = {n}: {e}")))?,
+        ),
+        None => None,
+    };
     let budget = prep.spec.budget;
     let mut done = past.len();
     let mut new_trials = 0;
@@ -132,14 +141,19 @@ fn drive(
             }
         }
         let env = &prep.env;
-        let results: Vec<(String, Result<Metrics, DseError>, f64)> = todo
-            .par_iter()
-            .map(|(k, p)| {
-                let t0 = Instant::now();
-                let r = env.evaluate(p);
-                (k.clone(), r, t0.elapsed().as_secs_f64())
-            })
-            .collect();
+        let eval_all = || -> Vec<(String, Result<Metrics, DseError>, f64)> {
+            todo.par_iter()
+                .map(|(k, p)| {
+                    let t0 = Instant::now();
+                    let r = env.evaluate(p);
+                    (k.clone(), r, t0.elapsed().as_secs_f64())
+                })
+                .collect()
+        };
+        let results = match &pool {
+            Some(pool) => pool.install(eval_all),
+            None => eval_all(),
+        };
         let mut fresh: HashMap<String, (Result<Metrics, String>, f64)> = HashMap::new();
         for (k, r, secs) in results {
             fresh.insert(k, (r.map_err(|e| e.to_string()), secs));

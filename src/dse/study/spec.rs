@@ -21,9 +21,13 @@ pub struct StudySpec {
     pub seed: u64,
     /// Maximum number of trials (proposed points, repeats included).
     pub budget: usize,
-    /// Points asked per step and evaluated in parallel (rayon; RAYON_NUM_THREADS sets the threads).
-    #[serde(default = "one")]
+    /// Points asked per step and evaluated in parallel (also accepted as `parallelism`). The trials
+    /// depend on the batch size, never on the number of threads.
+    #[serde(default = "one", alias = "parallelism")]
     pub batch: usize,
+    /// Worker threads for a batch (default: rayon's global pool, which honours RAYON_NUM_THREADS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<usize>,
     /// `name = "..."` plus the environment's options (e.g. `trace` for dram).
     pub env: toml::Table,
     #[serde(default)]
@@ -182,6 +186,9 @@ impl Prepared {
         }
         if spec.batch == 0 {
             return Err(DseError::BadStudy("batch must be at least 1".into()));
+        }
+        if spec.threads == Some(0) {
+            return Err(DseError::BadStudy("threads must be at least 1".into()));
         }
         let env_name = spec.env_name()?;
         let mut options = spec.env.clone();

@@ -77,16 +77,15 @@ fn score(t: &Trial) -> Score {
     }
 }
 
-/// The metrics of the Pareto front: the objective's, else the environment's first two.
+/// The metrics of the Pareto front: the objective's, else the environment's default pair.
 pub fn pareto_metrics(prep: &Prepared) -> Vec<(String, bool)> {
     if !prep.objective.pareto.is_empty() {
         return prep.objective.pareto.clone();
     }
     prep.env
-        .metrics()
-        .iter()
-        .take(2)
-        .map(|m| (m.name.clone(), false))
+        .default_pareto()
+        .into_iter()
+        .map(|m| (m, false))
         .collect()
 }
 

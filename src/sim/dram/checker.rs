@@ -1,0 +1,312 @@
+//! DRAM commands and the DDR3 timing checker: the earliest time each command may be issued given
+//! the commands already on the bus, with the same constraints as DRAMSys's `CheckerDDR3`.
+
+use std::cell::Cell;
+
+use super::config::MemSpec;
+use super::kernel::{Ps, MAX_TIME};
+
+/// The commands a DDR3 controller without power-down issues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Command {
+    Rd = 0,
+    Wr = 1,
+    Rda = 2,
+    Wra = 3,
+    Act = 4,
+    Pre = 5,
+    Prea = 6,
+    Refa = 7,
+}
+
+pub const N_COMMANDS: usize = 8;
+
+impl Command {
+    pub fn is_cas(self) -> bool {
+        matches!(
+            self,
+            Command::Rd | Command::Wr | Command::Rda | Command::Wra
+        )
+    }
+
+    pub fn is_rank_command(self) -> bool {
+        matches!(self, Command::Prea | Command::Refa)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Rd => "RD",
+            Command::Wr => "WR",
+            Command::Rda => "RDA",
+            Command::Wra => "WRA",
+            Command::Act => "ACT",
+            Command::Pre => "PRE",
+            Command::Prea => "PREA",
+            Command::Refa => "REFA",
+        }
+    }
+}
+
+/// Timing parameters converted to picoseconds, plus the derived DRAMSys composites.
+#[derive(Clone, Debug)]
+pub struct TimingPs {
+    pub tck: Ps,
+    pub rcd: Ps,
+    pub al: Ps,
+    pub ccd: Ps,
+    pub rtrs: Ps,
+    pub rc: Ps,
+    pub rrd: Ps,
+    pub rtp: Ps,
+    pub rp: Ps,
+    pub ras: Ps,
+    pub rfc: Ps,
+    pub faw: Ps,
+    pub refi: Ps,
+    pub rl: Ps,
+    pub wl: Ps,
+    pub burst: Ps,
+    pub rd_wr: Ps,
+    pub rd_wr_r: Ps,
+    pub wr_rd: Ps,
+    pub wr_rd_r: Ps,
+    pub wr_pre: Ps,
+}
+
+impl TimingPs {
+    pub fn new(spec: &MemSpec) -> Self {
+        let tck = spec.tck_ps();
+        let t = &spec.timing;
+        let c = |cycles: u64| cycles * tck;
+        let burst = u64::from(spec.burst_length / spec.data_rate) * tck;
+        TimingPs {
+            tck,
+            rcd: c(t.rcd),
+            al: c(t.al),
+            ccd: c(t.ccd),
+            rtrs: c(t.rtrs),
+            rc: c(t.rc),
+            rrd: c(t.rrd),
+            rtp: c(t.rtp),
+            rp: c(t.rp),
+            ras: c(t.ras),
+            rfc: c(t.rfc),
+            faw: c(t.faw),
+            refi: c(t.refi),
+            rl: c(t.rl),
+            wl: c(t.wl),
+            burst,
+            rd_wr: (c(t.rl) + burst + 2 * tck).saturating_sub(c(t.wl)),
+            rd_wr_r: (c(t.rl) + burst + c(t.rtrs)).saturating_sub(c(t.wl)),
+            wr_rd: c(t.wl) + burst + c(t.wtr),
+            wr_rd_r: (c(t.wl) + burst + c(t.rtrs)).saturating_sub(c(t.rl)),
+            wr_pre: c(t.wl) + burst + c(t.wr),
+        }
+    }
+}
+
+/// Last issue times per command (per bank, per rank and overall) and the four-activate window.
+pub struct CheckerDdr3 {
+    t: TimingPs,
+    banks: usize,
+    by_bank: Vec<Ps>,
+    by_rank: Vec<Ps>,
+    by_cmd: [Ps; N_COMMANDS],
+    last_on_bus: Ps,
+    /// Ring of the last four ACT times per rank (MAX_TIME = empty slot).
+    last_acts: Vec<[Ps; 4]>,
+    act_count: Vec<u8>,
+    act_head: Vec<u8>,
+    // The bank machines ask for the same (command, bank) many times between two issued
+    // commands; the bank part only changes with a command on that bank, the rank part with any
+    // command, so both are memoised with a version stamp.
+    version: u64,
+    bank_version: Vec<u64>,
+    bank_cache: Vec<Cell<(u64, Ps)>>,
+    rank_cache: Vec<Cell<(u64, Ps)>>,
+}
+
+/// `base + delta` unless `base` is unset; unset constraints never delay a command.
+#[inline]
+fn after(base: Ps, delta: Ps) -> Ps {
+    if base == MAX_TIME {
+        0
+    } else {
+        base + delta
+    }
+}
+
+impl CheckerDdr3 {
+    pub fn new(t: TimingPs, banks: usize, ranks: usize) -> Self {
+        CheckerDdr3 {
+            t,
+            banks,
+            by_bank: vec![MAX_TIME; N_COMMANDS * banks],
+            by_rank: vec![MAX_TIME; N_COMMANDS * ranks],
+            by_cmd: [MAX_TIME; N_COMMANDS],
+            last_on_bus: MAX_TIME,
+            last_acts: vec![[MAX_TIME; 4]; ranks],
+            act_count: vec![0; ranks],
+            act_head: vec![0; ranks],
+            version: 0,
+            bank_version: vec![0; banks],
+            bank_cache: vec![Cell::new((u64::MAX, 0)); N_COMMANDS * banks],
+            rank_cache: vec![Cell::new((u64::MAX, 0)); N_COMMANDS * ranks],
+        }
+    }
+
+    #[inline]
+    fn bank(&self, c: Command, bank: usize) -> Ps {
+        self.by_bank[c as usize * self.banks + bank]
+    }
+
+    #[inline]
+    fn rank(&self, c: Command, rank: usize) -> Ps {
+        let ranks = self.act_count.len();
+        self.by_rank[c as usize * ranks + rank]
+    }
+
+    /// The same command on another rank (rank-to-rank switching), as DRAMSys derives it.
+    #[inline]
+    fn other_rank(&self, c: Command, rank: usize) -> Ps {
+        let any = self.by_cmd[c as usize];
+        if any != self.rank(c, rank) {
+            any
+        } else {
+            MAX_TIME
+        }
+    }
+
+    /// Earliest time at or after `now` at which `cmd` satisfies every DDR3 constraint.
+    pub fn earliest(&self, cmd: Command, rank: usize, bank: usize, now: Ps) -> Ps {
+        let bslot = &self.bank_cache[cmd as usize * self.banks + bank];
+        let bank_part = match bslot.get() {
+            (v, t) if v == self.bank_version[bank] => t,
+            _ => {
+                let t = self.bank_part(cmd, bank);
+                bslot.set((self.bank_version[bank], t));
+                t
+            }
+        };
+        let ranks = self.act_count.len();
+        let rslot = &self.rank_cache[cmd as usize * ranks + rank];
+        let rank_part = match rslot.get() {
+            (v, t) if v == self.version => t,
+            _ => {
+                let t = self.rank_part(cmd, rank);
+                rslot.set((self.version, t));
+                t
+            }
+        };
+        now.max(bank_part).max(rank_part)
+    }
+
+    /// Constraints from earlier commands on the same bank.
+    fn bank_part(&self, cmd: Command, bank: usize) -> Ps {
+        use Command::*;
+        let t = &self.t;
+        let b = |c: Command| self.bank(c, bank);
+        match cmd {
+            Rd | Rda => {
+                let mut e = after(b(Act), t.rcd).saturating_sub(t.al);
+                if cmd == Rda {
+                    e = e.max(after(b(Wr), t.wr_pre).saturating_sub(t.rtp));
+                }
+                e
+            }
+            Wr | Wra => after(b(Act), t.rcd).saturating_sub(t.al),
+            Act => after(b(Act), t.rc)
+                .max(after(b(Rda), t.al + t.rtp + t.rp))
+                .max(after(b(Wra), t.wr_pre + t.rp))
+                .max(after(b(Pre), t.rp)),
+            Pre => after(b(Act), t.ras)
+                .max(after(b(Rd), t.al + t.rtp))
+                .max(after(b(Wr), t.wr_pre)),
+            Prea | Refa => 0,
+        }
+    }
+
+    /// Constraints from commands on the rank, other ranks and the command bus.
+    fn rank_part(&self, cmd: Command, rank: usize) -> Ps {
+        use Command::*;
+        let t = &self.t;
+        let mut e = after(self.last_on_bus, t.tck);
+        let mut m = |v: Ps| {
+            if v > e {
+                e = v
+            }
+        };
+        match cmd {
+            Rd | Rda => {
+                m(after(self.rank(Rd, rank), t.ccd));
+                m(after(self.other_rank(Rd, rank), t.burst + t.rtrs));
+                m(after(self.rank(Rda, rank), t.ccd));
+                m(after(self.other_rank(Rda, rank), t.burst + t.rtrs));
+                m(after(self.rank(Wr, rank), t.wr_rd));
+                m(after(self.by_cmd[Wr as usize], t.wr_rd_r));
+                m(after(self.rank(Wra, rank), t.wr_rd));
+                m(after(self.by_cmd[Wra as usize], t.wr_rd_r));
+            }
+            Wr | Wra => {
+                m(after(self.rank(Rd, rank), t.rd_wr));
+                m(after(self.other_rank(Rd, rank), t.rd_wr_r));
+                m(after(self.rank(Rda, rank), t.rd_wr));
+                m(after(self.other_rank(Rda, rank), t.rd_wr_r));
+                m(after(self.rank(Wr, rank), t.ccd));
+                m(after(self.other_rank(Wr, rank), t.burst + t.rtrs));
+                m(after(self.rank(Wra, rank), t.ccd));
+                m(after(self.other_rank(Wra, rank), t.burst + t.rtrs));
+            }
+            Act => {
+                m(after(self.rank(Act, rank), t.rrd));
+                m(after(self.rank(Prea, rank), t.rp));
+                m(after(self.rank(Refa, rank), t.rfc));
+                if self.act_count[rank] >= 4 {
+                    let oldest = self.last_acts[rank][self.act_head[rank] as usize];
+                    m(oldest + t.faw);
+                }
+            }
+            Pre => {}
+            Prea => {
+                m(after(self.rank(Act, rank), t.ras));
+                m(after(self.rank(Rd, rank), t.al + t.rtp));
+                m(after(self.rank(Rda, rank), t.al + t.rtp));
+                m(after(self.rank(Wr, rank), t.wr_pre));
+                m(after(self.rank(Wra, rank), t.wr_pre));
+            }
+            Refa => {
+                m(after(self.rank(Act, rank), t.rc));
+                m(after(self.rank(Rda, rank), t.al + t.rtp + t.rp));
+                m(after(self.rank(Wra, rank), t.wr_pre + t.rp));
+                m(after(self.rank(Pre, rank), t.rp));
+                m(after(self.rank(Prea, rank), t.rp));
+                m(after(self.rank(Refa, rank), t.rfc));
+            }
+        }
+        e
+    }
+
+    /// Records that `cmd` was issued at `now`.
+    pub fn insert(&mut self, cmd: Command, rank: usize, bank: usize, now: Ps) {
+        let ranks = self.act_count.len();
+        self.by_rank[cmd as usize * ranks + rank] = now;
+        self.by_bank[cmd as usize * self.banks + bank] = now;
+        self.by_cmd[cmd as usize] = now;
+        self.last_on_bus = now;
+        self.version += 1;
+        self.bank_version[bank] += 1;
+        if cmd == Command::Act {
+            // a FIFO of the last four activates: the head is the oldest once four are stored
+            let count = self.act_count[rank] as usize;
+            if count < 4 {
+                self.last_acts[rank][count] = now;
+                self.act_count[rank] += 1;
+            } else {
+                let head = self.act_head[rank] as usize;
+                self.last_acts[rank][head] = now;
+                self.act_head[rank] = ((head + 1) % 4) as u8;
+            }
+        }
+    }
+}

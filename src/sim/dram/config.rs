@@ -1,0 +1,743 @@
+//! DRAMSys 4.0 configuration inputs (memspec, address mapping, memory-controller config) parsed
+//! into plain structs, so existing DRAMSys JSON files work unchanged and a search can also build a
+//! configuration from code or from ArchGym CSV columns.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::error::DramError;
+use super::kernel::Ps;
+
+/// A DDR3 device description (DRAMSys `memspec` JSON); timings are in clock cycles.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemSpec {
+    pub memory_id: String,
+    pub burst_length: u32,
+    pub data_rate: u32,
+    pub banks: u32,
+    pub columns: u32,
+    pub rows: u32,
+    pub ranks: u32,
+    pub width: u32,
+    pub devices_on_dimm: u32,
+    pub channels: u32,
+    pub timing: Timing,
+    pub power: PowerSpec,
+    pub clk_mhz: f64,
+}
+
+/// DDR3 timing parameters in clock cycles (names as in the memspec `memtimingspec`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timing {
+    pub al: u64,
+    pub ccd: u64,
+    pub cke: u64,
+    pub ckesr: u64,
+    pub dqsck: u64,
+    pub faw: u64,
+    pub ras: u64,
+    pub rc: u64,
+    pub rcd: u64,
+    pub refi: u64,
+    pub rfc: u64,
+    pub rl: u64,
+    pub rp: u64,
+    pub rrd: u64,
+    pub rtp: u64,
+    pub wl: u64,
+    pub wr: u64,
+    pub wtr: u64,
+    pub xp: u64,
+    pub xpdll: u64,
+    pub xs: u64,
+    pub xsdll: u64,
+    pub actpden: u64,
+    pub prpden: u64,
+    pub refpden: u64,
+    pub rtrs: u64,
+}
+
+/// IDD currents (mA) and supply voltage (V) used by the DRAMPower energy model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PowerSpec {
+    pub idd0: f64,
+    pub idd2n: f64,
+    pub idd2p0: f64,
+    pub idd2p1: f64,
+    pub idd3n: f64,
+    pub idd3p0: f64,
+    pub idd3p1: f64,
+    pub idd4r: f64,
+    pub idd4w: f64,
+    pub idd5: f64,
+    pub idd6: f64,
+    pub vdd: f64,
+}
+
+impl MemSpec {
+    /// The clock period in picoseconds, rounded as SystemC rounds `sc_time(1/f, SC_US)`.
+    pub fn tck_ps(&self) -> Ps {
+        (1.0e6 / self.clk_mhz).round() as Ps
+    }
+
+    /// Bytes moved by one read or write burst across the whole DIMM.
+    pub fn bytes_per_burst(&self) -> u64 {
+        u64::from(self.burst_length) * u64::from(self.width) * u64::from(self.devices_on_dimm) / 8
+    }
+
+    pub fn from_json_str(text: &str, path: &str) -> Result<Self, DramError> {
+        let doc: Value = serde_json::from_str(text).map_err(|source| DramError::Json {
+            path: path.to_string(),
+            source,
+        })?;
+        let spec = obj(&doc, "memspec", path)?;
+        let memory_type = string(spec, "memoryType", path)?;
+        if memory_type != "DDR3" {
+            return Err(DramError::UnsupportedMemory {
+                path: path.to_string(),
+                memory_type,
+            });
+        }
+        let arch = obj(spec, "memarchitecturespec", path)?;
+        let t = obj(spec, "memtimingspec", path)?;
+        let p = obj(spec, "mempowerspec", path)?;
+        let u = |o: &Value, f: &str| uint(o, f, path);
+        let d = |f: &str| positive(p, f, path);
+        let timing = Timing {
+            al: u(t, "AL")?,
+            ccd: u(t, "CCD")?,
+            cke: u(t, "CKE")?,
+            ckesr: u(t, "CKESR")?,
+            dqsck: u(t, "DQSCK")?,
+            faw: u(t, "FAW")?,
+            ras: u(t, "RAS")?,
+            rc: u(t, "RC")?,
+            rcd: u(t, "RCD")?,
+            refi: u(t, "REFI")?,
+            rfc: u(t, "RFC")?,
+            rl: u(t, "RL")?,
+            rp: u(t, "RP")?,
+            rrd: u(t, "RRD")?,
+            rtp: u(t, "RTP")?,
+            wl: u(t, "WL")?,
+            wr: u(t, "WR")?,
+            wtr: u(t, "WTR")?,
+            xp: u(t, "XP")?,
+            xpdll: u(t, "XPDLL")?,
+            xs: u(t, "XS")?,
+            xsdll: u(t, "XSDLL")?,
+            actpden: u(t, "ACTPDEN")?,
+            prpden: u(t, "PRPDEN")?,
+            refpden: u(t, "REFPDEN")?,
+            rtrs: u(t, "RTRS")?,
+        };
+        let power = PowerSpec {
+            idd0: d("idd0")?,
+            idd2n: d("idd2n")?,
+            idd2p0: d("idd2p0")?,
+            idd2p1: d("idd2p1")?,
+            idd3n: d("idd3n")?,
+            idd3p0: d("idd3p0")?,
+            idd3p1: d("idd3p1")?,
+            idd4r: d("idd4r")?,
+            idd4w: d("idd4w")?,
+            idd5: d("idd5")?,
+            idd6: d("idd6")?,
+            vdd: d("vdd")?,
+        };
+        let small = |o: &Value, f: &str| -> Result<u32, DramError> {
+            let v = u(o, f)?;
+            if v == 0 || v > u64::from(u32::MAX) {
+                return Err(DramError::invalid(
+                    path,
+                    f,
+                    v,
+                    "expected a positive 32-bit integer",
+                ));
+            }
+            Ok(v as u32)
+        };
+        let spec = MemSpec {
+            memory_id: string(spec, "memoryId", path)?,
+            burst_length: small(arch, "burstLength")?,
+            data_rate: small(arch, "dataRate")?,
+            banks: small(arch, "nbrOfBanks")?,
+            columns: small(arch, "nbrOfColumns")?,
+            rows: small(arch, "nbrOfRows")?,
+            ranks: small(arch, "nbrOfRanks")?,
+            width: small(arch, "width")?,
+            devices_on_dimm: small(arch, "nbrOfDevicesOnDIMM")?,
+            channels: small(arch, "nbrOfChannels")?,
+            timing,
+            power,
+            clk_mhz: positive(t, "clkMhz", path)?,
+        };
+        if spec.channels != 1 {
+            return Err(DramError::invalid(
+                path,
+                "nbrOfChannels",
+                spec.channels,
+                "only single-channel memories are simulated",
+            ));
+        }
+        if spec.burst_length % spec.data_rate != 0 {
+            return Err(DramError::invalid(
+                path,
+                "burstLength",
+                spec.burst_length,
+                "must be a multiple of dataRate",
+            ));
+        }
+        Ok(spec)
+    }
+}
+
+/// CONGEN address mapping: which address bit feeds which bit of each coordinate.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct AddressMapping {
+    pub xor: Vec<(u32, u32)>,
+    pub channel_bits: Vec<u32>,
+    pub rank_bits: Vec<u32>,
+    pub bankgroup_bits: Vec<u32>,
+    pub bank_bits: Vec<u32>,
+    pub row_bits: Vec<u32>,
+    pub column_bits: Vec<u32>,
+    pub byte_bits: Vec<u32>,
+}
+
+/// A decoded request address (bank is the global bank index across ranks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decoded {
+    pub rank: u32,
+    pub bank: u32,
+    pub row: u32,
+    pub column: u32,
+}
+
+impl AddressMapping {
+    pub fn from_json_str(text: &str, path: &str) -> Result<Self, DramError> {
+        let doc: Value = serde_json::from_str(text).map_err(|source| DramError::Json {
+            path: path.to_string(),
+            source,
+        })?;
+        let congen = obj(&doc, "CONGEN", path)?;
+        let mapping = match congen.get("SOLUTION") {
+            Some(Value::Array(solutions)) => solutions
+                .iter()
+                .find(|s| s.get("ID").and_then(Value::as_u64) == Some(0))
+                .ok_or_else(|| DramError::missing(path, "CONGEN.SOLUTION[ID=0]"))?,
+            _ => congen,
+        };
+        let bits = |f: &str| -> Result<Vec<u32>, DramError> {
+            match mapping.get(f) {
+                None | Some(Value::Null) => Ok(Vec::new()),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|v| match v.as_u64() {
+                        Some(b) if b < 64 => Ok(b as u32),
+                        _ => Err(DramError::invalid(
+                            path,
+                            f,
+                            v,
+                            "expected bit positions 0..63",
+                        )),
+                    })
+                    .collect(),
+                Some(other) => Err(DramError::invalid(
+                    path,
+                    f,
+                    other,
+                    "expected a list of bit positions",
+                )),
+            }
+        };
+        let mut xor = Vec::new();
+        if let Some(Value::Array(items)) = mapping.get("XOR") {
+            for item in items {
+                let first = item.get("FIRST").and_then(Value::as_u64);
+                let second = item.get("SECOND").and_then(Value::as_u64);
+                match (first, second) {
+                    (Some(a), Some(b)) if a < 64 && b < 64 => xor.push((a as u32, b as u32)),
+                    _ => {
+                        return Err(DramError::invalid(
+                            path,
+                            "XOR",
+                            item,
+                            "expected {FIRST, SECOND} bit positions",
+                        ))
+                    }
+                }
+            }
+        }
+        let am = AddressMapping {
+            xor,
+            channel_bits: bits("CHANNEL_BIT")?,
+            rank_bits: bits("RANK_BIT")?,
+            bankgroup_bits: bits("BANKGROUP_BIT")?,
+            bank_bits: bits("BANK_BIT")?,
+            row_bits: bits("ROW_BIT")?,
+            column_bits: bits("COLUMN_BIT")?,
+            byte_bits: bits("BYTE_BIT")?,
+        };
+        if am.bank_bits.is_empty() && am.row_bits.is_empty() && am.column_bits.is_empty() {
+            return Err(DramError::missing(
+                path,
+                "CONGEN.BANK_BIT/ROW_BIT/COLUMN_BIT",
+            ));
+        }
+        Ok(am)
+    }
+
+    fn total_bits(&self) -> usize {
+        self.channel_bits.len()
+            + self.rank_bits.len()
+            + self.bankgroup_bits.len()
+            + self.bank_bits.len()
+            + self.row_bits.len()
+            + self.column_bits.len()
+            + self.byte_bits.len()
+    }
+
+    /// The highest address the mapping can decode (DRAMSys `maximumAddress`).
+    pub fn max_address(&self) -> u64 {
+        let bits = self.total_bits();
+        if bits >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << bits) - 1
+        }
+    }
+
+    /// Checks that the mapping describes the memspec's geometry, as DRAMSys's AddressDecoder does.
+    pub fn check_against(&self, spec: &MemSpec, path: &str) -> Result<(), DramError> {
+        let pow = |v: &Vec<u32>| 1u64 << v.len().min(63);
+        let checks = [
+            (
+                "channels",
+                pow(&self.channel_bits),
+                u64::from(spec.channels),
+            ),
+            ("ranks", pow(&self.rank_bits), u64::from(spec.ranks)),
+            ("bank groups", pow(&self.bankgroup_bits), 1),
+            (
+                "banks per rank",
+                pow(&self.bank_bits),
+                u64::from(spec.banks),
+            ),
+            ("rows", pow(&self.row_bits), u64::from(spec.rows)),
+            ("columns", pow(&self.column_bits), u64::from(spec.columns)),
+            (
+                "bytes per column",
+                pow(&self.byte_bits),
+                u64::from(spec.devices_on_dimm) * u64::from(spec.width) / 8,
+            ),
+        ];
+        for (what, mapped, expected) in checks {
+            if mapped != expected {
+                return Err(DramError::MappingMismatch {
+                    path: path.to_string(),
+                    detail: format!("{what}: the mapping gives {mapped}, the memspec {expected}"),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub fn decode(&self, addr: u64, banks_per_rank: u32) -> Decoded {
+        let mut a = addr;
+        for &(first, second) in &self.xor {
+            let bit = ((a >> first) ^ (a >> second)) & 1;
+            a = (a & !(1u64 << first)) | (bit << first);
+        }
+        let gather = |bits: &[u32]| -> u32 {
+            bits.iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, &b)| acc | ((((a >> b) & 1) as u32) << i))
+        };
+        let rank = gather(&self.rank_bits);
+        Decoded {
+            rank,
+            bank: gather(&self.bank_bits) + rank * banks_per_rank,
+            row: gather(&self.row_bits),
+            column: gather(&self.column_bits),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum PagePolicy {
+    Open,
+    OpenAdaptive,
+    Closed,
+    ClosedAdaptive,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Scheduler {
+    Fifo,
+    FrFcfs,
+    FrFcfsGrp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum SchedulerBuffer {
+    Bankwise,
+    ReadWrite,
+    Shared,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum RespQueue {
+    Fifo,
+    Reorder,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum RefreshPolicy {
+    NoRefresh,
+    AllBank,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Arbiter {
+    Simple,
+    Fifo,
+    Reorder,
+}
+
+/// The memory-controller configuration (DRAMSys `mcconfig`). `CmdMux` is always `Oldest` and
+/// `PowerDownPolicy` always `NoPowerDown`; other values are rejected when parsing.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct McConfig {
+    pub page_policy: PagePolicy,
+    pub scheduler: Scheduler,
+    pub scheduler_buffer: SchedulerBuffer,
+    pub request_buffer_size: u32,
+    pub resp_queue: RespQueue,
+    pub refresh_policy: RefreshPolicy,
+    pub refresh_max_postponed: u32,
+    pub refresh_max_pulledin: u32,
+    pub arbiter: Arbiter,
+    pub max_active_transactions: u32,
+    /// Extra pipeline delays in nanoseconds (DRAMSys rounds them to whole clock cycles).
+    pub arbitration_delay_fw_ns: f64,
+    pub arbitration_delay_bw_ns: f64,
+    pub think_delay_fw_ns: f64,
+    pub think_delay_bw_ns: f64,
+    pub phy_delay_fw_ns: f64,
+    pub phy_delay_bw_ns: f64,
+}
+
+impl Default for McConfig {
+    /// DRAMSys's built-in defaults for keys an mcconfig file leaves out.
+    fn default() -> Self {
+        McConfig {
+            page_policy: PagePolicy::Open,
+            scheduler: Scheduler::Fifo,
+            scheduler_buffer: SchedulerBuffer::Bankwise,
+            request_buffer_size: 8,
+            resp_queue: RespQueue::Fifo,
+            refresh_policy: RefreshPolicy::NoRefresh,
+            refresh_max_postponed: 0,
+            refresh_max_pulledin: 0,
+            arbiter: Arbiter::Simple,
+            max_active_transactions: 64,
+            arbitration_delay_fw_ns: 0.0,
+            arbitration_delay_bw_ns: 0.0,
+            think_delay_fw_ns: 0.0,
+            think_delay_bw_ns: 0.0,
+            phy_delay_fw_ns: 0.0,
+            phy_delay_bw_ns: 0.0,
+        }
+    }
+}
+
+/// The ten knobs ArchGym's DRAMGym searches over, with their CSV column names.
+pub const ARCHGYM_COLUMNS: [&str; 10] = [
+    "PagePolicy",
+    "Scheduler",
+    "SchedulerBuffer",
+    "RequestBufferSize",
+    "RespQueue",
+    "RefreshPolicy",
+    "RefreshMaxPostponed",
+    "RefreshMaxPulledin",
+    "Arbiter",
+    "MaxActiveTransactions",
+];
+
+impl McConfig {
+    /// Parses a DRAMSys mcconfig document (`{"mcconfig": {...}}`).
+    pub fn from_json_str(text: &str, path: &str) -> Result<Self, DramError> {
+        let doc: Value = serde_json::from_str(text).map_err(|source| DramError::Json {
+            path: path.to_string(),
+            source,
+        })?;
+        let mc = obj(&doc, "mcconfig", path)?;
+        let map = mc
+            .as_object()
+            .ok_or_else(|| DramError::invalid(path, "mcconfig", mc, "expected an object"))?;
+        let mut cfg = McConfig::default();
+        for (key, value) in map {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                other => {
+                    return Err(DramError::invalid(
+                        path,
+                        key,
+                        other,
+                        "expected a string or number",
+                    ))
+                }
+            };
+            cfg.set(key, &text, path)?;
+        }
+        Ok(cfg)
+    }
+
+    /// Builds a config from ArchGym CSV columns (name, value); unknown columns are ignored so
+    /// that metric columns can stay in the row. Missing knobs keep DRAMSys defaults.
+    pub fn from_columns<'a, I>(columns: I, source: &str) -> Result<Self, DramError>
+    where
+        I: IntoIterator<Item = (&'a str, &'a str)>,
+    {
+        let mut cfg = McConfig::default();
+        for (key, value) in columns {
+            let key = key.trim();
+            if ARCHGYM_COLUMNS.contains(&key) || key == "CmdMux" || key == "PowerDownPolicy" {
+                cfg.set(key, value.trim(), source)?;
+            }
+        }
+        Ok(cfg)
+    }
+
+    /// Sets one mcconfig parameter by its DRAMSys name.
+    pub fn set(&mut self, key: &str, value: &str, path: &str) -> Result<(), DramError> {
+        let bad = |expected: &str| DramError::invalid(path, key, format!("{value:?}"), expected);
+        let uint = || -> Result<u32, DramError> {
+            value
+                .parse::<u32>()
+                .map_err(|_| bad("expected a non-negative integer"))
+        };
+        let ns = || -> Result<f64, DramError> {
+            value
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| bad("expected a non-negative number of nanoseconds"))
+        };
+        match key {
+            "PagePolicy" => {
+                self.page_policy = match value {
+                    "Open" => PagePolicy::Open,
+                    "OpenAdaptive" => PagePolicy::OpenAdaptive,
+                    "Closed" => PagePolicy::Closed,
+                    "ClosedAdaptive" => PagePolicy::ClosedAdaptive,
+                    _ => return Err(bad("expected Open, OpenAdaptive, Closed or ClosedAdaptive")),
+                }
+            }
+            "Scheduler" => {
+                self.scheduler = match value {
+                    "Fifo" => Scheduler::Fifo,
+                    "FrFcfs" => Scheduler::FrFcfs,
+                    "FrFcfsGrp" => Scheduler::FrFcfsGrp,
+                    _ => return Err(bad("expected Fifo, FrFcfs or FrFcfsGrp")),
+                }
+            }
+            "SchedulerBuffer" => {
+                self.scheduler_buffer = match value {
+                    "Bankwise" => SchedulerBuffer::Bankwise,
+                    "ReadWrite" => SchedulerBuffer::ReadWrite,
+                    "Shared" => SchedulerBuffer::Shared,
+                    _ => return Err(bad("expected Bankwise, ReadWrite or Shared")),
+                }
+            }
+            "RequestBufferSize" => {
+                let v = uint()?;
+                if v == 0 {
+                    return Err(bad("the minimum request buffer size is 1"));
+                }
+                self.request_buffer_size = v;
+            }
+            "RespQueue" => {
+                self.resp_queue = match value {
+                    "Fifo" => RespQueue::Fifo,
+                    "Reorder" => RespQueue::Reorder,
+                    _ => return Err(bad("expected Fifo or Reorder")),
+                }
+            }
+            "RefreshPolicy" => {
+                self.refresh_policy =
+                    match value {
+                        "NoRefresh" => RefreshPolicy::NoRefresh,
+                        "AllBank" | "Rankwise" => RefreshPolicy::AllBank,
+                        _ => return Err(bad(
+                            "expected NoRefresh or AllBank (PerBank/SameBank are not simulated)",
+                        )),
+                    }
+            }
+            "RefreshMaxPostponed" => self.refresh_max_postponed = uint()?,
+            "RefreshMaxPulledin" => self.refresh_max_pulledin = uint()?,
+            "Arbiter" => {
+                self.arbiter = match value {
+                    "Simple" => Arbiter::Simple,
+                    "Fifo" => Arbiter::Fifo,
+                    "Reorder" => Arbiter::Reorder,
+                    _ => return Err(bad("expected Simple, Fifo or Reorder")),
+                }
+            }
+            "MaxActiveTransactions" => {
+                let v = uint()?;
+                if v == 0 {
+                    return Err(bad("at least one active transaction is needed"));
+                }
+                self.max_active_transactions = v;
+            }
+            "CmdMux" => {
+                if value != "Oldest" {
+                    return Err(bad("only Oldest is simulated"));
+                }
+            }
+            "PowerDownPolicy" => {
+                if value != "NoPowerDown" {
+                    return Err(bad("only NoPowerDown is simulated"));
+                }
+            }
+            "PowerDownTimeout" => {
+                uint()?;
+            }
+            "ArbitrationDelayFw" => self.arbitration_delay_fw_ns = ns()?,
+            "ArbitrationDelayBw" => self.arbitration_delay_bw_ns = ns()?,
+            "ThinkDelayFw" => self.think_delay_fw_ns = ns()?,
+            "ThinkDelayBw" => self.think_delay_bw_ns = ns()?,
+            "PhyDelayFw" => self.phy_delay_fw_ns = ns()?,
+            "PhyDelayBw" => self.phy_delay_bw_ns = ns()?,
+            _ => {
+                return Err(DramError::invalid(
+                    path,
+                    key,
+                    format!("{value:?}"),
+                    "unknown mcconfig parameter",
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// The values of the ten ArchGym knobs, in [`ARCHGYM_COLUMNS`] order.
+    pub fn archgym_values(&self) -> [String; 10] {
+        [
+            format!("{:?}", self.page_policy),
+            format!("{:?}", self.scheduler),
+            format!("{:?}", self.scheduler_buffer),
+            self.request_buffer_size.to_string(),
+            format!("{:?}", self.resp_queue),
+            format!("{:?}", self.refresh_policy),
+            self.refresh_max_postponed.to_string(),
+            self.refresh_max_pulledin.to_string(),
+            format!("{:?}", self.arbiter),
+            self.max_active_transactions.to_string(),
+        ]
+    }
+}
+
+/// Everything the simulator needs besides the trace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DramConfig {
+    pub memspec: MemSpec,
+    pub mapping: AddressMapping,
+    pub mc: McConfig,
+    /// Clock of the trace player in MHz (the `clkMhz` of the simulation's trace setup).
+    pub trace_clk_mhz: f64,
+}
+
+impl DramConfig {
+    /// Combines the parts after checking that the mapping fits the memspec.
+    pub fn new(
+        memspec: MemSpec,
+        mapping: AddressMapping,
+        mc: McConfig,
+        trace_clk_mhz: f64,
+    ) -> Result<Self, DramError> {
+        mapping.check_against(&memspec, "address mapping")?;
+        if !(trace_clk_mhz.is_finite() && trace_clk_mhz > 0.0) {
+            return Err(DramError::invalid(
+                "trace setup",
+                "clkMhz",
+                trace_clk_mhz,
+                "expected a positive frequency",
+            ));
+        }
+        Ok(DramConfig {
+            memspec,
+            mapping,
+            mc,
+            trace_clk_mhz,
+        })
+    }
+
+    /// Reads the three DRAMSys JSON files.
+    pub fn from_files(
+        memspec: &Path,
+        mapping: &Path,
+        mcconfig: &Path,
+        trace_clk_mhz: f64,
+    ) -> Result<Self, DramError> {
+        let spec = MemSpec::from_json_str(&read(memspec)?, &memspec.display().to_string())?;
+        let am_path = mapping.display().to_string();
+        let am = AddressMapping::from_json_str(&read(mapping)?, &am_path)?;
+        am.check_against(&spec, &am_path)?;
+        let mc = McConfig::from_json_str(&read(mcconfig)?, &mcconfig.display().to_string())?;
+        DramConfig::new(spec, am, mc, trace_clk_mhz)
+    }
+
+    /// The same memory and mapping with another controller configuration (for searches).
+    pub fn with_mc(&self, mc: McConfig) -> Self {
+        DramConfig { mc, ..self.clone() }
+    }
+}
+
+pub(crate) fn read(path: &Path) -> Result<String, DramError> {
+    std::fs::read_to_string(path).map_err(|source| DramError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn obj<'a>(v: &'a Value, field: &str, path: &str) -> Result<&'a Value, DramError> {
+    match v.get(field) {
+        Some(x) if x.is_object() => Ok(x),
+        Some(x) => Err(DramError::invalid(path, field, x, "expected an object")),
+        None => Err(DramError::missing(path, field)),
+    }
+}
+
+fn string(v: &Value, field: &str, path: &str) -> Result<String, DramError> {
+    match v.get(field) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(x) => Err(DramError::invalid(path, field, x, "expected a string")),
+        None => Err(DramError::missing(path, field)),
+    }
+}
+
+fn uint(v: &Value, field: &str, path: &str) -> Result<u64, DramError> {
+    match v.get(field) {
+        Some(x) => x
+            .as_u64()
+            .ok_or_else(|| DramError::invalid(path, field, x, "expected an unsigned integer")),
+        None => Err(DramError::missing(path, field)),
+    }
+}
+
+fn positive(v: &Value, field: &str, path: &str) -> Result<f64, DramError> {
+    match v.get(field) {
+        Some(x) => x
+            .as_f64()
+            .filter(|f| *f > 0.0 && f.is_finite())
+            .ok_or_else(|| DramError::invalid(path, field, x, "expected a positive number")),
+        None => Err(DramError::missing(path, field)),
+    }
+}

@@ -1,0 +1,104 @@
+//! `sim::dram`: a native re-implementation of the DRAMSys 4.0 DDR3 memory controller and its
+//! DRAMPower energy model, so a design-space search can evaluate controller configs in process and
+//! in parallel instead of launching a SystemC simulator per point.
+//!
+//! Inputs are the DRAMSys JSON files (memspec, CONGEN address mapping, mcconfig) and STL traces;
+//! the output is a [`DramStats`]. Everything is pure: no files written, no global state, and
+//! [`DramConfig`] is `Send + Sync`, so configs can be evaluated on many threads at once.
+//!
+//! ```no_run
+//! use l2mac::sim::dram::{simulate_trace, DramConfig, Trace};
+//! use std::path::Path;
+//! let dir = Path::new("examples/dram");
+//! let cfg = DramConfig::from_files(
+//!     &dir.join("MICRON_1Gb_DDR3-1600_8bit_G.json"),
+//!     &dir.join("am_ddr3_8x1Gbx8_dimm_p1KB_rbc.json"),
+//!     &dir.join("policy.json"),
+//!     800.0,
+//! )?;
+//! let trace = Trace::from_file(&dir.join("stream.stl"))?;
+//! let stats = simulate_trace(&cfg, &trace)?;
+//! println!("{} pJ, {} mW, {} ps", stats.total_energy_pj, stats.average_power_mw, stats.total_time_ps);
+//! # Ok::<(), l2mac::sim::dram::DramError>(())
+//! ```
+
+mod checker;
+pub mod cli;
+mod config;
+mod controller;
+mod engine;
+mod error;
+mod frontend;
+mod kernel;
+mod power;
+mod simfile;
+mod stats;
+mod trace;
+
+pub use checker::Command;
+pub use config::{
+    AddressMapping, Arbiter, Decoded, DramConfig, McConfig, MemSpec, PagePolicy, PowerSpec,
+    RefreshPolicy, RespQueue, Scheduler, SchedulerBuffer, Timing, ARCHGYM_COLUMNS,
+};
+pub use error::DramError;
+pub use power::EnergyBreakdown;
+pub use simfile::SimulationFiles;
+pub use stats::{CommandCounts, DramStats};
+pub use trace::{is_relative, parse_line, Request, StlReader, Trace};
+
+/// Simulates a stream of requests (e.g. an [`StlReader`] over a file); memory use does not grow
+/// with the number of requests. `relative` selects `.rstl` semantics (times relative to the
+/// previous request).
+pub fn simulate<I>(cfg: &DramConfig, requests: I, relative: bool) -> Result<DramStats, DramError>
+where
+    I: IntoIterator<Item = Result<Request, DramError>>,
+{
+    let mut iter = requests.into_iter();
+    engine::Engine::new(cfg, &mut iter, relative).run()
+}
+
+/// Simulates an in-memory trace (for evaluating many configs on the same trace).
+pub fn simulate_trace(cfg: &DramConfig, trace: &Trace) -> Result<DramStats, DramError> {
+    let mut iter = trace.requests.iter().map(|r| Ok(*r));
+    let stats = engine::Engine::new(cfg, &mut iter, trace.relative).run();
+    stats.map_err(|e| rename_source(e, &trace.name))
+}
+
+/// Errors raised inside the engine only know "trace"; name the real source instead.
+fn rename_source(e: DramError, name: &str) -> DramError {
+    match e {
+        DramError::AddressOutOfRange {
+            line, address, max, ..
+        } => DramError::AddressOutOfRange {
+            source_name: name.to_string(),
+            line,
+            address,
+            max,
+        },
+        DramError::EmptyTrace { .. } => DramError::EmptyTrace {
+            source_name: name.to_string(),
+        },
+        other => other,
+    }
+}
+
+/// Streams the STL file at `path` through the simulator.
+pub fn simulate_file(cfg: &DramConfig, path: &std::path::Path) -> Result<DramStats, DramError> {
+    let reader = StlReader::open(path)?;
+    let name = path.display().to_string();
+    simulate(cfg, reader, is_relative(&name)).map_err(|e| rename_source(e, &name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        assert_send_sync::<DramConfig>();
+        assert_send_sync::<Trace>();
+        assert_send_sync::<DramStats>();
+    }
+}
