@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::checker::{CheckerDdr3, Command};
-use super::config::{PagePolicy, RespQueue, Scheduler, SchedulerBuffer};
 use super::kernel::{Ps, MAX_TIME};
+use super::mcconfig::{PagePolicy, RespQueue, Scheduler, SchedulerBuffer};
 
 pub type PayloadId = u32;
 

@@ -30,17 +30,19 @@ mod engine;
 mod error;
 mod frontend;
 mod kernel;
+mod mcconfig;
 mod power;
 mod simfile;
 mod stats;
 mod trace;
 
 pub use checker::Command;
-pub use config::{
-    AddressMapping, Arbiter, Decoded, DramConfig, McConfig, MemSpec, PagePolicy, PowerSpec,
-    RefreshPolicy, RespQueue, Scheduler, SchedulerBuffer, Timing, ARCHGYM_COLUMNS,
-};
+pub use config::{AddressMapping, Decoded, DramConfig, MemSpec, PowerSpec, Timing};
 pub use error::DramError;
+pub use mcconfig::{
+    Arbiter, McConfig, PagePolicy, RefreshPolicy, RespQueue, Scheduler, SchedulerBuffer,
+    ARCHGYM_COLUMNS,
+};
 pub use power::EnergyBreakdown;
 pub use simfile::SimulationFiles;
 pub use stats::{CommandCounts, DramStats};

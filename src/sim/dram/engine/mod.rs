@@ -5,13 +5,14 @@
 mod arbiter;
 
 use super::checker::{CheckerDdr3, Command, TimingPs};
-use super::config::{DramConfig, RefreshPolicy, Scheduler};
+use super::config::DramConfig;
 use super::controller::{
     BankMachine, Payload, PayloadId, RefreshManager, ResponseQueue, SchedulerState,
 };
 use super::error::DramError;
 use super::frontend::{ArbiterState, Peq, Phase, PlayerState};
 use super::kernel::{Ev, Kernel, Proc, Ps, MAX_TIME};
+use super::mcconfig::{RefreshPolicy, Scheduler};
 use super::power::PowerModel;
 use super::stats::{CommandCounts, DramStats};
 use super::trace::Request;
