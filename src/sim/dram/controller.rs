@@ -235,6 +235,9 @@ pub struct BankMachine {
     /// The request choice depends only on this bank's queue and state; re-select only after
     /// one of them changed.
     pub dirty: bool,
+    /// Earliest issue time of `next_cmd` ignoring `now`, valid for checker version `checked_at`.
+    unclamped: Ps,
+    checked_at: u64,
 }
 
 impl BankMachine {
@@ -249,6 +252,8 @@ impl BankMachine {
             time_to_schedule: MAX_TIME,
             blocked: false,
             dirty: true,
+            unclamped: 0,
+            checked_at: u64::MAX,
         }
     }
 
@@ -288,7 +293,14 @@ impl BankMachine {
         }
         if !self.dirty {
             self.time_to_schedule = match self.next_cmd {
-                Some(cmd) => checker.earliest(cmd, self.rank, self.bank, now),
+                Some(cmd) => {
+                    // no command issued since the last evaluation: only the clamp to `now` moves
+                    if self.checked_at != checker.version() {
+                        self.unclamped = checker.earliest(cmd, self.rank, self.bank, 0);
+                        self.checked_at = checker.version();
+                    }
+                    self.unclamped.max(now)
+                }
                 None => MAX_TIME,
             };
             return self.time_to_schedule;
@@ -349,7 +361,9 @@ impl BankMachine {
             }
         };
         self.next_cmd = Some(cmd);
-        self.time_to_schedule = checker.earliest(cmd, self.rank, self.bank, now);
+        self.unclamped = checker.earliest(cmd, self.rank, self.bank, 0);
+        self.checked_at = checker.version();
+        self.time_to_schedule = self.unclamped.max(now);
         self.time_to_schedule
     }
 }
