@@ -276,6 +276,21 @@ impl BankMachine {
         }
     }
 
+    /// The result of [`Self::start`] without calling it, when nothing it depends on changed
+    /// except the time.
+    #[inline]
+    pub fn quick_time(&mut self, now: Ps, checker_version: u64) -> Option<Ps> {
+        if self.blocked || self.dirty {
+            return None;
+        }
+        self.time_to_schedule = match self.next_cmd {
+            None => MAX_TIME,
+            Some(_) if self.checked_at == checker_version => self.unclamped.max(now),
+            Some(_) => return None,
+        };
+        Some(self.time_to_schedule)
+    }
+
     /// Re-evaluates the next command (DRAMSys `BankMachine*::start`) and returns its time.
     pub fn start(
         &mut self,
