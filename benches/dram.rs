@@ -10,7 +10,9 @@ use l2mac::sim::dram::{simulate, simulate_trace, DramConfig, McConfig, Request, 
 use rayon::prelude::*;
 
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dram").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/dram")
+        .join(name)
 }
 
 fn config(mc: &str) -> DramConfig {
@@ -25,7 +27,9 @@ fn config(mc: &str) -> DramConfig {
 
 fn single_evaluations(c: &mut Criterion) {
     let mut group = c.benchmark_group("dram_eval_10k");
-    group.sample_size(20).measurement_time(Duration::from_secs(4));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(4));
     for mc in ["policy.json", "fr_fcfs.json"] {
         let cfg = config(mc);
         for trace in ["stream.stl", "random.stl", "cloud-1.stl", "cloud-2.stl"] {
@@ -55,16 +59,25 @@ fn archgym_configs() -> Vec<McConfig> {
 
 fn batch(c: &mut Criterion) {
     let base = config("policy.json");
-    let configs: Vec<DramConfig> = archgym_configs().into_iter().map(|mc| base.with_mc(mc)).collect();
+    let configs: Vec<DramConfig> = archgym_configs()
+        .into_iter()
+        .map(|mc| base.with_mc(mc))
+        .collect();
     let trace = Trace::from_file(&data("random.stl")).expect("trace");
     let mut group = c.benchmark_group("dram_batch_32_configs_random");
-    group.sample_size(10).measurement_time(Duration::from_secs(6));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(6));
     group.throughput(Throughput::Elements(configs.len() as u64));
     group.bench_function("one_core", |b| {
         b.iter(|| {
             configs
                 .iter()
-                .map(|cfg| simulate_trace(cfg, &trace).expect("simulation").total_time_ps)
+                .map(|cfg| {
+                    simulate_trace(cfg, &trace)
+                        .expect("simulation")
+                        .total_time_ps
+                })
                 .sum::<u64>()
         })
     });
@@ -72,7 +85,11 @@ fn batch(c: &mut Criterion) {
         b.iter(|| {
             configs
                 .par_iter()
-                .map(|cfg| simulate_trace(cfg, &trace).expect("simulation").total_time_ps)
+                .map(|cfg| {
+                    simulate_trace(cfg, &trace)
+                        .expect("simulation")
+                        .total_time_ps
+                })
                 .sum::<u64>()
         })
     });
@@ -99,10 +116,16 @@ fn streamed_million(c: &mut Criterion) {
     let cfg = config("fr_fcfs.json");
     let n = 1_000_000u64;
     let mut group = c.benchmark_group("dram_stream_1m_random");
-    group.sample_size(10).measurement_time(Duration::from_secs(20));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
     group.throughput(Throughput::Elements(n));
     group.bench_function("fr_fcfs", |b| {
-        b.iter(|| simulate(&cfg, random_requests(n), false).expect("simulation").requests)
+        b.iter(|| {
+            simulate(&cfg, random_requests(n), false)
+                .expect("simulation")
+                .requests
+        })
     });
     group.finish();
 }
