@@ -22,8 +22,8 @@
 //!
 //! Not simulated (rejected with an error naming the file and field): memory types other than
 //! DDR3, more than one channel, per-bank/same-bank refresh (DRAMSys 4.0 has none for DDR3),
-//! power-down policies other than `NoPowerDown`, `CmdMux` other than `Oldest`. Only the first
-//! trace of a simulation file's `tracesetup` is played.
+//! power-down policies other than `NoPowerDown`, `CmdMux` other than `Oldest`, and more than one
+//! trace player in a simulation file's `tracesetup`.
 //!
 //! ```no_run
 //! use l2mac::sim::dram::{simulate_trace, DramConfig, Trace};
