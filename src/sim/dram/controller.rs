@@ -435,6 +435,10 @@ impl RefreshManager {
         }
     }
 
+    pub fn is_due(&self, now: Ps) -> bool {
+        now >= self.next_trigger
+    }
+
     /// `start()`: decides whether to refresh now; `banks_busy` tells whether any bank machine of
     /// the rank holds a request, `block_banks` is called for a forced refresh.
     pub fn start(

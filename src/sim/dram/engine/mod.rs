@@ -482,9 +482,11 @@ impl<'a> Engine<'a> {
             let rank = self.refresh[r].rank;
             let bpr = self.banks_per_rank as usize;
             let range = rank * bpr..(rank + 1) * bpr;
-            let busy = self.banks[range.clone()]
-                .iter()
-                .any(|b| b.current.is_some());
+            // only a due refresh looks at the banks
+            let busy = self.refresh[r].is_due(now)
+                && self.banks[range.clone()]
+                    .iter()
+                    .any(|b| b.current.is_some());
             let banks = &mut self.banks;
             self.refresh[r].start(now, self.t.refi, busy, &self.checker, || {
                 for b in &mut banks[range.clone()] {
@@ -544,9 +546,11 @@ impl<'a> Engine<'a> {
             let rank = self.refresh[r].rank;
             let bpr = self.banks_per_rank as usize;
             let range = rank * bpr..(rank + 1) * bpr;
-            let busy = self.banks[range.clone()]
-                .iter()
-                .any(|b| b.current.is_some());
+            // only a due refresh looks at the banks
+            let busy = self.refresh[r].is_due(now)
+                && self.banks[range.clone()]
+                    .iter()
+                    .any(|b| b.current.is_some());
             let banks = &mut self.banks;
             let t = self.refresh[r].start(now, self.t.refi, busy, &self.checker, || {
                 for b in &mut banks[range.clone()] {
