@@ -5,7 +5,10 @@ use clap::Parser;
 use l2mac::sim::dram::cli::{run, SimDramArgs};
 
 #[derive(Parser, Debug)]
-#[command(name = "dram", about = "DRAMSys 4.0 compatible DDR3 memory-controller simulator")]
+#[command(
+    name = "dram",
+    about = "DRAMSys 4.0 compatible DDR3 memory-controller simulator"
+)]
 struct Cli {
     #[command(flatten)]
     args: SimDramArgs,
