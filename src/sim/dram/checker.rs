@@ -178,6 +178,11 @@ impl CheckerDdr3 {
         }
     }
 
+    /// Changes whenever a command is recorded; cached results are valid for one version.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
     /// Earliest time at or after `now` at which `cmd` satisfies every DDR3 constraint.
     pub fn earliest(&self, cmd: Command, rank: usize, bank: usize, now: Ps) -> Ps {
         let bslot = &self.bank_cache[cmd as usize * self.banks + bank];

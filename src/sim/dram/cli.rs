@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::config::{AddressMapping, DramConfig, McConfig, MemSpec, ARCHGYM_COLUMNS};
+use super::config::{AddressMapping, DramConfig, MemSpec};
 use super::error::DramError;
+use super::mcconfig::{McConfig, ARCHGYM_COLUMNS};
 use super::simfile::SimulationFiles;
 use super::stats::DramStats;
 use super::trace::Trace;

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::error::DramError;
 use super::kernel::Ps;
+use super::mcconfig::McConfig;
 
 /// A DDR3 device description (DRAMSys `memspec` JSON); timings are in clock cycles.
 #[derive(Clone, Debug, PartialEq)]
@@ -365,285 +366,6 @@ impl AddressMapping {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PagePolicy {
-    Open,
-    OpenAdaptive,
-    Closed,
-    ClosedAdaptive,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum Scheduler {
-    Fifo,
-    FrFcfs,
-    FrFcfsGrp,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum SchedulerBuffer {
-    Bankwise,
-    ReadWrite,
-    Shared,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum RespQueue {
-    Fifo,
-    Reorder,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum RefreshPolicy {
-    NoRefresh,
-    AllBank,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum Arbiter {
-    Simple,
-    Fifo,
-    Reorder,
-}
-
-/// The memory-controller configuration (DRAMSys `mcconfig`). `CmdMux` is always `Oldest` and
-/// `PowerDownPolicy` always `NoPowerDown`; other values are rejected when parsing.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct McConfig {
-    pub page_policy: PagePolicy,
-    pub scheduler: Scheduler,
-    pub scheduler_buffer: SchedulerBuffer,
-    pub request_buffer_size: u32,
-    pub resp_queue: RespQueue,
-    pub refresh_policy: RefreshPolicy,
-    pub refresh_max_postponed: u32,
-    pub refresh_max_pulledin: u32,
-    pub arbiter: Arbiter,
-    pub max_active_transactions: u32,
-    /// Extra pipeline delays in nanoseconds (DRAMSys rounds them to whole clock cycles).
-    pub arbitration_delay_fw_ns: f64,
-    pub arbitration_delay_bw_ns: f64,
-    pub think_delay_fw_ns: f64,
-    pub think_delay_bw_ns: f64,
-    pub phy_delay_fw_ns: f64,
-    pub phy_delay_bw_ns: f64,
-}
-
-impl Default for McConfig {
-    /// DRAMSys's built-in defaults for keys an mcconfig file leaves out.
-    fn default() -> Self {
-        McConfig {
-            page_policy: PagePolicy::Open,
-            scheduler: Scheduler::Fifo,
-            scheduler_buffer: SchedulerBuffer::Bankwise,
-            request_buffer_size: 8,
-            resp_queue: RespQueue::Fifo,
-            refresh_policy: RefreshPolicy::NoRefresh,
-            refresh_max_postponed: 0,
-            refresh_max_pulledin: 0,
-            arbiter: Arbiter::Simple,
-            max_active_transactions: 64,
-            arbitration_delay_fw_ns: 0.0,
-            arbitration_delay_bw_ns: 0.0,
-            think_delay_fw_ns: 0.0,
-            think_delay_bw_ns: 0.0,
-            phy_delay_fw_ns: 0.0,
-            phy_delay_bw_ns: 0.0,
-        }
-    }
-}
-
-/// The ten knobs ArchGym's DRAMGym searches over, with their CSV column names.
-pub const ARCHGYM_COLUMNS: [&str; 10] = [
-    "PagePolicy",
-    "Scheduler",
-    "SchedulerBuffer",
-    "RequestBufferSize",
-    "RespQueue",
-    "RefreshPolicy",
-    "RefreshMaxPostponed",
-    "RefreshMaxPulledin",
-    "Arbiter",
-    "MaxActiveTransactions",
-];
-
-impl McConfig {
-    /// Parses a DRAMSys mcconfig document (`{"mcconfig": {...}}`).
-    pub fn from_json_str(text: &str, path: &str) -> Result<Self, DramError> {
-        let doc: Value = serde_json::from_str(text).map_err(|source| DramError::Json {
-            path: path.to_string(),
-            source,
-        })?;
-        let mc = obj(&doc, "mcconfig", path)?;
-        let map = mc
-            .as_object()
-            .ok_or_else(|| DramError::invalid(path, "mcconfig", mc, "expected an object"))?;
-        let mut cfg = McConfig::default();
-        for (key, value) in map {
-            let text = match value {
-                Value::String(s) => s.clone(),
-                Value::Number(n) => n.to_string(),
-                Value::Bool(b) => b.to_string(),
-                other => {
-                    return Err(DramError::invalid(
-                        path,
-                        key,
-                        other,
-                        "expected a string or number",
-                    ))
-                }
-            };
-            cfg.set(key, &text, path)?;
-        }
-        Ok(cfg)
-    }
-
-    /// Builds a config from ArchGym CSV columns (name, value); unknown columns are ignored so
-    /// that metric columns can stay in the row. Missing knobs keep DRAMSys defaults.
-    pub fn from_columns<'a, I>(columns: I, source: &str) -> Result<Self, DramError>
-    where
-        I: IntoIterator<Item = (&'a str, &'a str)>,
-    {
-        let mut cfg = McConfig::default();
-        for (key, value) in columns {
-            let key = key.trim();
-            if ARCHGYM_COLUMNS.contains(&key) || key == "CmdMux" || key == "PowerDownPolicy" {
-                cfg.set(key, value.trim(), source)?;
-            }
-        }
-        Ok(cfg)
-    }
-
-    /// Sets one mcconfig parameter by its DRAMSys name.
-    pub fn set(&mut self, key: &str, value: &str, path: &str) -> Result<(), DramError> {
-        let bad = |expected: &str| DramError::invalid(path, key, format!("{value:?}"), expected);
-        let uint = || -> Result<u32, DramError> {
-            value
-                .parse::<u32>()
-                .map_err(|_| bad("expected a non-negative integer"))
-        };
-        let ns = || -> Result<f64, DramError> {
-            value
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite() && *v >= 0.0)
-                .ok_or_else(|| bad("expected a non-negative number of nanoseconds"))
-        };
-        match key {
-            "PagePolicy" => {
-                self.page_policy = match value {
-                    "Open" => PagePolicy::Open,
-                    "OpenAdaptive" => PagePolicy::OpenAdaptive,
-                    "Closed" => PagePolicy::Closed,
-                    "ClosedAdaptive" => PagePolicy::ClosedAdaptive,
-                    _ => return Err(bad("expected Open, OpenAdaptive, Closed or ClosedAdaptive")),
-                }
-            }
-            "Scheduler" => {
-                self.scheduler = match value {
-                    "Fifo" => Scheduler::Fifo,
-                    "FrFcfs" => Scheduler::FrFcfs,
-                    "FrFcfsGrp" => Scheduler::FrFcfsGrp,
-                    _ => return Err(bad("expected Fifo, FrFcfs or FrFcfsGrp")),
-                }
-            }
-            "SchedulerBuffer" => {
-                self.scheduler_buffer = match value {
-                    "Bankwise" => SchedulerBuffer::Bankwise,
-                    "ReadWrite" => SchedulerBuffer::ReadWrite,
-                    "Shared" => SchedulerBuffer::Shared,
-                    _ => return Err(bad("expected Bankwise, ReadWrite or Shared")),
-                }
-            }
-            "RequestBufferSize" => {
-                let v = uint()?;
-                if v == 0 {
-                    return Err(bad("the minimum request buffer size is 1"));
-                }
-                self.request_buffer_size = v;
-            }
-            "RespQueue" => {
-                self.resp_queue = match value {
-                    "Fifo" => RespQueue::Fifo,
-                    "Reorder" => RespQueue::Reorder,
-                    _ => return Err(bad("expected Fifo or Reorder")),
-                }
-            }
-            "RefreshPolicy" => {
-                self.refresh_policy =
-                    match value {
-                        "NoRefresh" => RefreshPolicy::NoRefresh,
-                        "AllBank" | "Rankwise" => RefreshPolicy::AllBank,
-                        _ => return Err(bad(
-                            "expected NoRefresh or AllBank (PerBank/SameBank are not simulated)",
-                        )),
-                    }
-            }
-            "RefreshMaxPostponed" => self.refresh_max_postponed = uint()?,
-            "RefreshMaxPulledin" => self.refresh_max_pulledin = uint()?,
-            "Arbiter" => {
-                self.arbiter = match value {
-                    "Simple" => Arbiter::Simple,
-                    "Fifo" => Arbiter::Fifo,
-                    "Reorder" => Arbiter::Reorder,
-                    _ => return Err(bad("expected Simple, Fifo or Reorder")),
-                }
-            }
-            "MaxActiveTransactions" => {
-                let v = uint()?;
-                if v == 0 {
-                    return Err(bad("at least one active transaction is needed"));
-                }
-                self.max_active_transactions = v;
-            }
-            "CmdMux" => {
-                if value != "Oldest" {
-                    return Err(bad("only Oldest is simulated"));
-                }
-            }
-            "PowerDownPolicy" => {
-                if value != "NoPowerDown" {
-                    return Err(bad("only NoPowerDown is simulated"));
-                }
-            }
-            "PowerDownTimeout" => {
-                uint()?;
-            }
-            "ArbitrationDelayFw" => self.arbitration_delay_fw_ns = ns()?,
-            "ArbitrationDelayBw" => self.arbitration_delay_bw_ns = ns()?,
-            "ThinkDelayFw" => self.think_delay_fw_ns = ns()?,
-            "ThinkDelayBw" => self.think_delay_bw_ns = ns()?,
-            "PhyDelayFw" => self.phy_delay_fw_ns = ns()?,
-            "PhyDelayBw" => self.phy_delay_bw_ns = ns()?,
-            _ => {
-                return Err(DramError::invalid(
-                    path,
-                    key,
-                    format!("{value:?}"),
-                    "unknown mcconfig parameter",
-                ))
-            }
-        }
-        Ok(())
-    }
-
-    /// The values of the ten ArchGym knobs, in [`ARCHGYM_COLUMNS`] order.
-    pub fn archgym_values(&self) -> [String; 10] {
-        [
-            format!("{:?}", self.page_policy),
-            format!("{:?}", self.scheduler),
-            format!("{:?}", self.scheduler_buffer),
-            self.request_buffer_size.to_string(),
-            format!("{:?}", self.resp_queue),
-            format!("{:?}", self.refresh_policy),
-            self.refresh_max_postponed.to_string(),
-            self.refresh_max_pulledin.to_string(),
-            format!("{:?}", self.arbiter),
-            self.max_active_transactions.to_string(),
-        ]
-    }
-}
-
 /// Everything the simulator needs besides the trace.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DramConfig {
@@ -739,5 +461,32 @@ fn positive(v: &Value, field: &str, path: &str) -> Result<f64, DramError> {
             .filter(|f| *f > 0.0 && f.is_finite())
             .ok_or_else(|| DramError::invalid(path, field, x, "expected a positive number")),
         None => Err(DramError::missing(path, field)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn congen_mapping_decodes_row_bank_column() {
+        let am = AddressMapping {
+            bank_bits: vec![13, 14, 15],
+            row_bits: (16..30).collect(),
+            column_bits: (3..13).collect(),
+            byte_bits: vec![0, 1, 2],
+            ..AddressMapping::default()
+        };
+        assert_eq!(am.max_address(), (1 << 30) - 1);
+        let addr = (5u64 << 16) | (3 << 13) | (8 << 3);
+        assert_eq!(
+            am.decode(addr, 8),
+            Decoded {
+                rank: 0,
+                bank: 3,
+                row: 5,
+                column: 8
+            }
+        );
     }
 }

@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::checker::{CheckerDdr3, Command};
-use super::config::{PagePolicy, RespQueue, Scheduler, SchedulerBuffer};
 use super::kernel::{Ps, MAX_TIME};
+use super::mcconfig::{PagePolicy, RespQueue, Scheduler, SchedulerBuffer};
 
 pub type PayloadId = u32;
 
@@ -235,6 +235,9 @@ pub struct BankMachine {
     /// The request choice depends only on this bank's queue and state; re-select only after
     /// one of them changed.
     pub dirty: bool,
+    /// Earliest issue time of `next_cmd` ignoring `now`, valid for checker version `checked_at`.
+    unclamped: Ps,
+    checked_at: u64,
 }
 
 impl BankMachine {
@@ -249,6 +252,8 @@ impl BankMachine {
             time_to_schedule: MAX_TIME,
             blocked: false,
             dirty: true,
+            unclamped: 0,
+            checked_at: u64::MAX,
         }
     }
 
@@ -271,6 +276,21 @@ impl BankMachine {
         }
     }
 
+    /// The result of [`Self::start`] without calling it, when nothing it depends on changed
+    /// except the time.
+    #[inline]
+    pub fn quick_time(&mut self, now: Ps, checker_version: u64) -> Option<Ps> {
+        if self.blocked || self.dirty {
+            return None;
+        }
+        self.time_to_schedule = match self.next_cmd {
+            None => MAX_TIME,
+            Some(_) if self.checked_at == checker_version => self.unclamped.max(now),
+            Some(_) => return None,
+        };
+        Some(self.time_to_schedule)
+    }
+
     /// Re-evaluates the next command (DRAMSys `BankMachine*::start`) and returns its time.
     pub fn start(
         &mut self,
@@ -288,7 +308,14 @@ impl BankMachine {
         }
         if !self.dirty {
             self.time_to_schedule = match self.next_cmd {
-                Some(cmd) => checker.earliest(cmd, self.rank, self.bank, now),
+                Some(cmd) => {
+                    // no command issued since the last evaluation: only the clamp to `now` moves
+                    if self.checked_at != checker.version() {
+                        self.unclamped = checker.earliest(cmd, self.rank, self.bank, 0);
+                        self.checked_at = checker.version();
+                    }
+                    self.unclamped.max(now)
+                }
                 None => MAX_TIME,
             };
             return self.time_to_schedule;
@@ -349,7 +376,9 @@ impl BankMachine {
             }
         };
         self.next_cmd = Some(cmd);
-        self.time_to_schedule = checker.earliest(cmd, self.rank, self.bank, now);
+        self.unclamped = checker.earliest(cmd, self.rank, self.bank, 0);
+        self.checked_at = checker.version();
+        self.time_to_schedule = self.unclamped.max(now);
         self.time_to_schedule
     }
 }
@@ -404,6 +433,10 @@ impl RefreshManager {
             next_cmd: None,
             time_to_schedule: MAX_TIME,
         }
+    }
+
+    pub fn is_due(&self, now: Ps) -> bool {
+        now >= self.next_trigger
     }
 
     /// `start()`: decides whether to refresh now; `banks_busy` tells whether any bank machine of

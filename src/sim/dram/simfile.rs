@@ -21,7 +21,7 @@ pub struct SimulationFiles {
 }
 
 impl SimulationFiles {
-    /// Reads `sim_json` and resolves the files it names (the first trace of `tracesetup`).
+    /// Reads `sim_json` and resolves the files it names (one trace player in `tracesetup`).
     pub fn load(sim_json: &Path, resources: Option<&Path>) -> Result<Self, DramError> {
         let path = sim_json.display().to_string();
         let doc: Value =
@@ -60,6 +60,14 @@ impl SimulationFiles {
             }
             None => return Err(DramError::missing(&path, "simulation.tracesetup")),
         };
+        if setups.len() > 1 {
+            return Err(DramError::invalid(
+                &path,
+                "tracesetup",
+                format!("{} trace players", setups.len()),
+                "only one trace player per simulation is simulated",
+            ));
+        }
         let setup = &setups[0];
         let trace_name = match setup.get("name") {
             Some(Value::String(s)) => s.clone(),

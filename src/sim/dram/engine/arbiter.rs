@@ -2,10 +2,10 @@
 //! `ArbiterFifo`, `ArbiterReorder`): payload IDs, back-pressure, MaxActiveTransactions and the
 //! order in which responses return.
 
-use super::super::config::Arbiter;
 use super::super::controller::PayloadId;
 use super::super::frontend::Phase;
 use super::super::kernel::{Ev, Ps};
+use super::super::mcconfig::Arbiter;
 use super::Engine;
 
 impl Engine<'_> {

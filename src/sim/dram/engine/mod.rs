@@ -5,13 +5,14 @@
 mod arbiter;
 
 use super::checker::{CheckerDdr3, Command, TimingPs};
-use super::config::{DramConfig, RefreshPolicy, Scheduler};
+use super::config::DramConfig;
 use super::controller::{
     BankMachine, Payload, PayloadId, RefreshManager, ResponseQueue, SchedulerState,
 };
 use super::error::DramError;
 use super::frontend::{ArbiterState, Peq, Phase, PlayerState};
 use super::kernel::{Ev, Kernel, Proc, Ps, MAX_TIME};
+use super::mcconfig::{RefreshPolicy, Scheduler};
 use super::power::PowerModel;
 use super::stats::{CommandCounts, DramStats};
 use super::trace::Request;
@@ -63,7 +64,6 @@ pub struct Engine<'a> {
     to_release: Transaction,
     total_payloads: u32,
     rank_payloads: Vec<u32>,
-    ready: Vec<(Command, PayloadId, Ps)>,
     due: Vec<(PayloadId, Phase)>,
     delta_count: u64,
     // results
@@ -156,7 +156,6 @@ impl<'a> Engine<'a> {
             to_release: NO_TRANSACTION,
             total_payloads: 0,
             rank_payloads: vec![0; ranks],
-            ready: Vec::with_capacity(banks + ranks),
             due: Vec::with_capacity(8),
             delta_count: 0,
             power: PowerModel::new(spec),
@@ -483,9 +482,11 @@ impl<'a> Engine<'a> {
             let rank = self.refresh[r].rank;
             let bpr = self.banks_per_rank as usize;
             let range = rank * bpr..(rank + 1) * bpr;
-            let busy = self.banks[range.clone()]
-                .iter()
-                .any(|b| b.current.is_some());
+            // only a due refresh looks at the banks
+            let busy = self.refresh[r].is_due(now)
+                && self.banks[range.clone()]
+                    .iter()
+                    .any(|b| b.current.is_some());
             let banks = &mut self.banks;
             self.refresh[r].start(now, self.t.refi, busy, &self.checker, || {
                 for b in &mut banks[range.clone()] {
@@ -494,50 +495,49 @@ impl<'a> Engine<'a> {
             });
         }
 
-        self.ready.clear();
+        // CmdMuxOldest over the ready commands of refresh managers and bank machines: earliest
+        // ready time, then the oldest payload (refresh uses payload ID 0)
+        let mut best: Option<(Ps, u64, Command, PayloadId, Ps)> = None;
+        let tck = self.t.tck;
+        let mut consider = |cmd: Command, id: PayloadId, pid: u64, time: Ps| {
+            let key = time + tck;
+            match best {
+                Some((bt, bid, ..)) if !(key < bt || (key == bt && pid < bid)) => {}
+                _ => best = Some((key, pid, cmd, id, time)),
+            }
+        };
         for r in &self.refresh {
             if let Some(cmd) = r.next_cmd {
-                self.ready.push((
-                    cmd,
-                    REFRESH_PAYLOAD - r.rank as PayloadId,
-                    r.time_to_schedule.max(now),
-                ));
+                let id = REFRESH_PAYLOAD - r.rank as PayloadId;
+                consider(cmd, id, 0, r.time_to_schedule.max(now));
             }
         }
         for b in &self.banks {
             if let (Some(cmd), Some(id)) = (b.next_cmd, b.current) {
-                self.ready.push((cmd, id, b.time_to_schedule.max(now)));
+                consider(
+                    cmd,
+                    id,
+                    self.payloads[id as usize].id,
+                    b.time_to_schedule.max(now),
+                );
             }
         }
-
         let mut blocked = false;
-        if !self.ready.is_empty() {
-            // CmdMuxOldest: earliest ready time, then the oldest payload (refresh has ID 0)
-            let mut best: Option<(Ps, u64, usize)> = None;
-            for (i, &(_, id, time)) in self.ready.iter().enumerate() {
-                let pid = if id >= REFRESH_PAYLOAD - 64 {
-                    0
-                } else {
-                    self.payloads[id as usize].id
-                };
-                let key = time + self.t.tck;
-                match best {
-                    Some((bt, bid, _)) if !(key < bt || (key == bt && pid < bid)) => {}
-                    _ => best = Some((key, pid, i)),
-                }
-            }
-            match best {
-                Some((_, _, i)) if self.ready[i].2 == now => {
-                    let (cmd, id, _) = self.ready[i];
-                    self.issue(cmd, id);
-                }
-                _ => blocked = true,
-            }
+        match best {
+            Some((_, _, cmd, id, time)) if time == now => self.issue(cmd, id),
+            Some(_) => blocked = true,
+            None => {}
         }
 
         let mut next = MAX_TIME;
+        let version = self.checker.version();
         for b in 0..self.banks.len() {
-            let t = self.banks[b].start(policy, &self.sched, &self.checker, &self.payloads, now);
+            let t = match self.banks[b].quick_time(now, version) {
+                Some(t) => t,
+                None => {
+                    self.banks[b].start(policy, &self.sched, &self.checker, &self.payloads, now)
+                }
+            };
             if !(t == now && blocked) {
                 next = next.min(t);
             }
@@ -546,9 +546,11 @@ impl<'a> Engine<'a> {
             let rank = self.refresh[r].rank;
             let bpr = self.banks_per_rank as usize;
             let range = rank * bpr..(rank + 1) * bpr;
-            let busy = self.banks[range.clone()]
-                .iter()
-                .any(|b| b.current.is_some());
+            // only a due refresh looks at the banks
+            let busy = self.refresh[r].is_due(now)
+                && self.banks[range.clone()]
+                    .iter()
+                    .any(|b| b.current.is_some());
             let banks = &mut self.banks;
             let t = self.refresh[r].start(now, self.t.refi, busy, &self.checker, || {
                 for b in &mut banks[range.clone()] {
