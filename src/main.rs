@@ -31,6 +31,15 @@ enum Command {
     /// Design-space exploration: studies, search agents, environments, proxy models.
     #[command(subcommand)]
     Dse(l2mac::dse::cli::DseCommand),
+    /// Native simulators.
+    #[command(subcommand)]
+    Sim(SimCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum SimCommand {
+    /// DRAMSys 4.0 compatible DDR3 memory-controller simulation (one run, or --batch CONFIGS.csv).
+    Dram(l2mac::sim::dram::cli::SimDramArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -55,6 +64,13 @@ fn main() -> std::process::ExitCode {
             Command::Resume(args) => cli::run::resume(args).await,
             Command::Status(args) => cli::run::status(args),
             Command::Bench(args) => cli::bench::bench(args).await,
+            Command::Sim(SimCommand::Dram(args)) => tokio::task::spawn_blocking(move || {
+                let mut out = std::io::stdout().lock();
+                l2mac::sim::dram::cli::run(&args, &mut out).map(|()| ExitCode::Success)
+            })
+            .await
+            .map_err(anyhow::Error::from)
+            .and_then(|r| r.map_err(anyhow::Error::from)),
             Command::Dse(cmd) => {
                 // Studies are CPU-bound and use rayon; keep them off the async workers.
                 tokio::task::spawn_blocking(move || {
