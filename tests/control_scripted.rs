@@ -392,3 +392,37 @@ async fn a_model_that_ignores_the_plan_tool_is_asked_again() {
         Some(vec!["a".to_string(), "b Then: c".to_string()])
     );
 }
+
+#[tokio::test]
+async fn a_step_cannot_end_without_the_files_it_names() {
+    let server = ScriptedServer::start(vec![
+        plan(&["Write greet.py with greet(name), and test_greet.py with pytest tests for it"]),
+        write("greet.py", "def greet(name):\n    return 'Hello, ' + name\n"),
+        complete("greet written"),
+        expect(
+            |req| {
+                let text = last_message(req)["content"].as_str().unwrap_or_default().to_string();
+                assert_eq!(text, "ERROR: the step is not complete: it asks for test_greet.py, which does not exist yet. Write it with write_files, then call step_complete again.");
+            },
+            write(
+                "test_greet.py",
+                "from greet import greet\n\n\ndef test_greet():\n    assert greet('Ann') == 'Hello, Ann'\n",
+            ),
+        ),
+        complete("greet and its test"),
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let (report, _) = run_task(&server, dir.path(), "greet", python_settings()).await;
+    assert_eq!(
+        report.outcome,
+        Outcome::Complete,
+        "{}",
+        report.checks_summary
+    );
+    assert!(
+        report.checks_summary.contains("PASS"),
+        "{}",
+        report.checks_summary
+    );
+}

@@ -144,6 +144,7 @@ async fn baseline(
         store: FileStore::open(dir)?,
         checks: Vec::new(),
         exec: Default::default(),
+        expected_files: Vec::new(),
     };
     for call in &response.message.tool_calls {
         tools.dispatch(call, &ctx).await?;

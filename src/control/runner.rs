@@ -75,6 +75,7 @@ impl<'a> Runner<'a> {
             store,
             checks: state.settings.checks.clone(),
             exec,
+            expected_files: Vec::new(),
         };
         let base_elapsed_ms = state.elapsed_ms;
         let tools = match state.settings.domain {
@@ -269,6 +270,7 @@ impl<'a> Runner<'a> {
                 StepAgent::new(index, fresh)
             }
         };
+        self.ctx.expected_files = planner::files_named_in(&self.state.plan[index].text);
         self.save_with(&agent)?;
         self.emit(Event::StepStarted {
             index,

@@ -204,6 +204,7 @@ mod tests {
             store: FileStore::open(dir).expect("store"),
             checks: Vec::new(),
             exec: ExecOptions::default(),
+            expected_files: Vec::new(),
         }
     }
 

@@ -26,6 +26,9 @@ pub struct ToolContext {
     /// Check commands from the user; empty means "detect from the files".
     pub checks: Vec<CheckSpec>,
     pub exec: ExecOptions,
+    /// Files the current step names (e.g. `test_shapes.py`); `step_complete` refuses to end the
+    /// step while one is missing, so "write the tests" cannot end without a test file.
+    pub expected_files: Vec<String>,
 }
 
 /// A successful tool call's effect.
@@ -204,6 +207,7 @@ mod tests {
             store: FileStore::open(dir).expect("store"),
             checks: Vec::new(),
             exec: ExecOptions::default(),
+            expected_files: Vec::new(),
         }
     }
 
