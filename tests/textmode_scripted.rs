@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use l2mac::control::{CollectSink, Outcome, RunState, Runner};
+use l2mac::control::Outcome;
 use l2mac::llm::ToolMode;
 use serde_json::json;
 
@@ -39,17 +39,7 @@ async fn a_text_mode_run_completes_from_json_in_the_replies() {
     .await;
     let dir = tempfile::tempdir().expect("tmp");
     let client = client_for(&server.base_url(), ToolMode::Text);
-    let sink = CollectSink::default();
-    let state = RunState::new(
-        "hello".into(),
-        "scripted".into(),
-        server.base_url(),
-        python_settings(),
-    );
-    let mut runner = Runner::create(&client, &sink, dir.path(), state).expect("runner");
-    let report = runner.run(false).await;
-    assert!(server.failures().is_empty(), "{:#?}", server.failures());
-    let report = report.expect("run");
+    let (report, _) = run_with(&server, &client, dir.path(), "hello", python_settings()).await;
     assert_eq!(
         report.outcome,
         Outcome::Complete,
@@ -90,27 +80,9 @@ async fn llama_cpp_compat_reads_calls_from_text_and_recovers_functions_replies()
     ])
     .await;
     let dir = tempfile::tempdir().expect("tmp");
-    let client = l2mac::llm::OpenAiClient::new(l2mac::llm::OpenAiOptions {
-        compat: l2mac::llm::Compat {
-            single_forced_tool: false,
-            ..l2mac::llm::Compat::llama_cpp()
-        },
-        ..client_for(&server.base_url(), ToolMode::Native)
-            .options()
-            .clone()
-    })
-    .expect("client");
-    let sink = CollectSink::default();
-    let state = RunState::new(
-        "a".into(),
-        "scripted".into(),
-        server.base_url(),
-        python_settings(),
-    );
-    let mut runner = Runner::create(&client, &sink, dir.path(), state).expect("runner");
-    let report = runner.run(false).await;
-    assert!(server.failures().is_empty(), "{:#?}", server.failures());
-    assert_eq!(report.expect("run").outcome, Outcome::Complete);
+    let client = llama_client(&server.base_url(), false);
+    let (report, _) = run_with(&server, &client, dir.path(), "a", python_settings()).await;
+    assert_eq!(report.outcome, Outcome::Complete);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("a.txt")).expect("read"),
         "a"
@@ -154,24 +126,9 @@ async fn the_forced_act_tool_folds_and_unfolds_every_call() {
     ])
     .await;
     let dir = tempfile::tempdir().expect("tmp");
-    let client = l2mac::llm::OpenAiClient::new(l2mac::llm::OpenAiOptions {
-        compat: l2mac::llm::Compat::llama_cpp(),
-        ..client_for(&server.base_url(), ToolMode::Native)
-            .options()
-            .clone()
-    })
-    .expect("client");
-    let sink = CollectSink::default();
-    let state = RunState::new(
-        "a".into(),
-        "scripted".into(),
-        server.base_url(),
-        python_settings(),
-    );
-    let mut runner = Runner::create(&client, &sink, dir.path(), state).expect("runner");
-    let report = runner.run(false).await;
-    assert!(server.failures().is_empty(), "{:#?}", server.failures());
-    assert_eq!(report.expect("run").outcome, Outcome::Complete);
+    let client = llama_client(&server.base_url(), true);
+    let (report, _) = run_with(&server, &client, dir.path(), "a", python_settings()).await;
+    assert_eq!(report.outcome, Outcome::Complete);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("a.txt")).expect("read"),
         "a"

@@ -140,12 +140,7 @@ async fn baseline(
         max_tokens: Some(4096),
     };
     let response = model.chat(&request).await?;
-    let ctx = ToolContext {
-        store: FileStore::open(dir)?,
-        checks: Vec::new(),
-        exec: Default::default(),
-        expected_files: Vec::new(),
-    };
+    let ctx = ToolContext::new(FileStore::open(dir)?);
     for call in &response.message.tool_calls {
         tools.dispatch(call, &ctx).await?;
     }

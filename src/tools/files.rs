@@ -304,16 +304,10 @@ impl Tool for DeleteFiles {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exec::ExecOptions;
     use crate::store::FileStore;
 
     fn ctx(dir: &std::path::Path) -> ToolContext {
-        ToolContext {
-            store: FileStore::open(dir).expect("store"),
-            checks: Vec::new(),
-            exec: ExecOptions::default(),
-            expected_files: Vec::new(),
-        }
+        ToolContext::new(FileStore::open(dir).expect("store"))
     }
 
     #[tokio::test]

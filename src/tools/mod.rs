@@ -31,6 +31,18 @@ pub struct ToolContext {
     pub expected_files: Vec<String>,
 }
 
+impl ToolContext {
+    /// A context over `store` with detected checks and default check options.
+    pub fn new(store: FileStore) -> Self {
+        Self {
+            store,
+            checks: Vec::new(),
+            exec: ExecOptions::default(),
+            expected_files: Vec::new(),
+        }
+    }
+}
+
 /// A successful tool call's effect.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ToolOutput {
@@ -203,12 +215,7 @@ mod tests {
     use super::*;
 
     fn ctx(dir: &std::path::Path) -> ToolContext {
-        ToolContext {
-            store: FileStore::open(dir).expect("store"),
-            checks: Vec::new(),
-            exec: ExecOptions::default(),
-            expected_files: Vec::new(),
-        }
+        ToolContext::new(FileStore::open(dir).expect("store"))
     }
 
     fn call(name: &str, args: &str) -> ToolCall {

@@ -106,6 +106,19 @@ impl ScriptedServer {
     }
 }
 
+/// A client in `mode` with the llama.cpp compatibility settings (optionally without the
+/// forced single tool).
+pub fn llama_client(base_url: &str, single_forced_tool: bool) -> OpenAiClient {
+    OpenAiClient::new(OpenAiOptions {
+        compat: Compat {
+            single_forced_tool,
+            ..Compat::llama_cpp()
+        },
+        ..client_for(base_url, ToolMode::Native).options().clone()
+    })
+    .expect("client")
+}
+
 pub fn client_for(base_url: &str, mode: ToolMode) -> OpenAiClient {
     OpenAiClient::new(OpenAiOptions {
         base_url: base_url.to_string(),
@@ -223,10 +236,20 @@ pub async fn run_task(
     task: &str,
     settings: RunSettings,
 ) -> (RunReport, Vec<l2mac::control::Event>) {
-    let client = server.client();
+    run_with(server, &server.client(), dir, task, settings).await
+}
+
+/// Runs a task to its end with `client`; fails the test on any failed script expectation.
+pub async fn run_with(
+    server: &ScriptedServer,
+    client: &OpenAiClient,
+    dir: &std::path::Path,
+    task: &str,
+    settings: RunSettings,
+) -> (RunReport, Vec<l2mac::control::Event>) {
     let sink = CollectSink::default();
     let state = RunState::new(task.into(), "scripted".into(), server.base_url(), settings);
-    let mut runner = Runner::create(&client, &sink, dir, state).expect("runner");
+    let mut runner = Runner::create(client, &sink, dir, state).expect("runner");
     let result = runner.run(false).await;
     let failures = server.failures();
     assert!(
