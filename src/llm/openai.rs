@@ -35,6 +35,12 @@ pub struct Compat {
     /// servers whose "auto" choice is unreliable but whose named choice is grammar-constrained.
     #[serde(default)]
     pub single_forced_tool: bool,
+    /// Send earlier tool calls as Hermes/Qwen `<tool_call>{json}</tool_call>` text in the
+    /// assistant message instead of `tool_calls`. llama-cpp-python renders `tool_calls` through
+    /// the model's template with `arguments | tojson` on the argument *string*, escaping it twice;
+    /// the model then copies the extra escaping into new code, one level more every turn.
+    #[serde(default)]
+    pub hermes_history: bool,
 }
 
 impl Compat {
@@ -46,6 +52,7 @@ impl Compat {
             recover_functions_text: true,
             calls_from_text: false,
             single_forced_tool: false,
+            hermes_history: false,
         }
     }
     pub fn llama_cpp() -> Self {
@@ -56,6 +63,7 @@ impl Compat {
             recover_functions_text: true,
             calls_from_text: true,
             single_forced_tool: true,
+            hermes_history: true,
         }
     }
 }
@@ -276,7 +284,21 @@ fn message_json(m: &Message, compat: &Compat) -> Value {
         Role::Tool => "tool",
     };
     let mut v = json!({"role": role, "content": m.content});
-    if !m.tool_calls.is_empty() {
+    if !m.tool_calls.is_empty() && compat.hermes_history {
+        let mut text = m.content.clone();
+        for c in &m.tool_calls {
+            let args: Value = serde_json::from_str(&c.arguments)
+                .unwrap_or_else(|_| Value::String(c.arguments.clone()));
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(&format!(
+                "<tool_call>\n{}\n</tool_call>",
+                json!({"name": c.name, "arguments": args})
+            ));
+        }
+        v["content"] = json!(text);
+    } else if !m.tool_calls.is_empty() {
         v["tool_calls"] = m
             .tool_calls
             .iter()
@@ -441,7 +463,11 @@ mod tests {
 
     #[test]
     fn llama_cpp_body_follows_its_quirks() {
-        let body = client(Compat::llama_cpp()).request_body(&request(ToolChoice::Required));
+        let native_history = Compat {
+            hermes_history: false,
+            ..Compat::llama_cpp()
+        };
+        let body = client(native_history).request_body(&request(ToolChoice::Required));
         assert_eq!(body["tool_choice"], json!("auto"));
         assert_eq!(body["messages"][0]["content"], json!(""));
         let mut compat = Compat::standard();
@@ -449,6 +475,17 @@ mod tests {
         let body = client(compat).request_body(&request(ToolChoice::Required));
         assert_eq!(body["tool_choice"], json!("required"));
         assert_eq!(body["messages"][0]["content"], Value::Null);
+    }
+
+    #[test]
+    fn hermes_history_sends_calls_as_single_escaped_text() {
+        let mut req = request(ToolChoice::Auto);
+        req.messages[0].tool_calls[0].arguments = "{\"code\":\"a\\nb\"}".into();
+        let body = client(Compat::llama_cpp()).request_body(&req);
+        assert_eq!(
+            body["messages"][0],
+            json!({"role": "assistant", "content": "<tool_call>\n{\"arguments\":{\"code\":\"a\\nb\"},\"name\":\"t\"}\n</tool_call>"})
+        );
     }
 
     #[test]

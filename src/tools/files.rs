@@ -196,6 +196,13 @@ impl Tool for WriteFiles {
         let mut failed = false;
         for f in &args.files {
             match ctx.store.write(&f.path, &f.content) {
+                Ok(()) if looks_double_escaped(&f.content) => {
+                    failed = true;
+                    lines.push(format!(
+                        "wrote {} as ONE line containing literal \\n sequences: the newlines were escaped twice. Write it again with real line breaks.",
+                        f.path
+                    ))
+                }
                 Ok(()) => lines.push(format!(
                     "wrote {} ({} lines)",
                     f.path,
@@ -212,6 +219,11 @@ impl Tool for WriteFiles {
             is_error: failed,
         })
     }
+}
+
+/// A file written as one long line full of `\n` escapes: the model escaped its newlines twice.
+fn looks_double_escaped(content: &str) -> bool {
+    content.lines().count() <= 1 && content.len() > 60 && content.matches("\\n").count() >= 3
 }
 
 pub struct EditFile;
@@ -346,6 +358,19 @@ mod tests {
             .expect("delete");
         assert_eq!(out, ToolOutput::ok("deleted pkg/a.py"));
         assert!(!dir.path().join("pkg/a.py").exists());
+    }
+
+    #[tokio::test]
+    async fn a_doubly_escaped_file_is_reported() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let c = ctx(dir.path());
+        let content =
+            "def f():\\n    return 1\\n\\ndef g():\\n    return 2\\n# padding padding padding";
+        let out = WriteFiles
+            .call(json!({"files": [{"path": "a.py", "content": content}]}), &c)
+            .await
+            .expect("write");
+        assert_eq!(out, ToolOutput::Text { text: "wrote a.py as ONE line containing literal \\n sequences: the newlines were escaped twice. Write it again with real line breaks.".into(), is_error: true });
     }
 
     #[tokio::test]
