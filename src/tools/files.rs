@@ -312,6 +312,7 @@ mod tests {
             store: FileStore::open(dir).expect("store"),
             checks: Vec::new(),
             exec: ExecOptions::default(),
+            checker: crate::tools::Checker::Commands,
         }
     }
 

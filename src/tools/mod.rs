@@ -15,7 +15,7 @@ use crate::exec::{CheckSpec, ExecOptions};
 use crate::llm::{ToolCall, ToolSpec};
 use crate::store::FileStore;
 
-pub use checks::{resolve_checks, RunChecks, StepComplete};
+pub use checks::{check_now, resolve_checks, Checker, RunChecks, StepComplete};
 pub use dse::{DseDescribeEnv, DseEvaluate, DseListEnvs, DseRunStudy};
 pub use files::{DeleteFiles, EditFile, ListFiles, ReadFiles, WriteFiles};
 pub use plan::Plan;
@@ -26,6 +26,8 @@ pub struct ToolContext {
     /// Check commands from the user; empty means "detect from the files".
     pub checks: Vec<CheckSpec>,
     pub exec: ExecOptions,
+    /// Which checks `run_checks` and `step_complete` run.
+    pub checker: Checker,
 }
 
 /// A successful tool call's effect.
@@ -204,6 +206,7 @@ mod tests {
             store: FileStore::open(dir).expect("store"),
             checks: Vec::new(),
             exec: ExecOptions::default(),
+            checker: Checker::Commands,
         }
     }
 
