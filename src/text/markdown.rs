@@ -319,7 +319,7 @@ fn fence_closed(block: &str) -> bool {
         return false;
     };
     let len = opener.len() - opener.trim_start_matches(ch).len();
-    let Some(last) = lines.filter(|l| !l.trim().is_empty()).last() else {
+    let Some(last) = lines.rfind(|l| !l.trim().is_empty()) else {
         return false;
     };
     let last = last.trim_end();
