@@ -103,10 +103,10 @@ pub fn run_text_checks(store: &FileStore, opts: &TextCheckOptions) -> Vec<CheckO
         outline_problems,
         match &outline {
             Some(o) => format!(
-                "{}: \"{}\", {} chapters, {} words planned",
+                "{}: \"{}\", {}, {} words planned",
                 OUTLINE_FILE,
                 o.title,
-                o.units.len(),
+                count(o.units.len(), "chapter"),
                 o.units.iter().map(|u| u.words).sum::<usize>()
             ),
             None => String::new(),
@@ -221,8 +221,8 @@ pub fn run_text_checks(store: &FileStore, opts: &TextCheckOptions) -> Vec<CheckO
         "no TODO, TBD, FIXME, lorem ipsum or [insert ...] left",
         problems,
         format!(
-            "{} files clean",
-            texts.len() + usize::from(outline_text.is_some())
+            "{} clean",
+            count(texts.len() + usize::from(outline_text.is_some()), "file")
         ),
         &clock,
     ));
@@ -240,7 +240,7 @@ pub fn run_text_checks(store: &FileStore, opts: &TextCheckOptions) -> Vec<CheckO
         "links",
         "links, anchors and \"Chapter N\" references resolve",
         problems,
-        format!("links in {} files resolve", texts.len()),
+        format!("links in {} resolve", count(texts.len(), "file")),
         &clock,
     ));
 
@@ -296,6 +296,15 @@ fn outcome(
             problems.join("\n")
         },
         duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+    }
+}
+
+/// "1 chapter", "3 chapters".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
