@@ -13,6 +13,8 @@ use serde_json::{json, Value};
 const OUTLINE: &str = "# Tidy Logs: A Field Guide\n\n## Chapter 1: Setting Up {words=60}\n### Installing\n### First Run\n\n## Chapter 2: Reading Logs {words=60}\n### Levels\n\n## Chapter 3: Rotating Logs {words=60}\n### Size Limits\n### Retention\n";
 const NOTES: &str = "- Tool: logtidy\n- Config file: logtidy.toml\n";
 const NOTES_2: &str = "- Tool: logtidy\n- Config file: logtidy.toml\n- Default level: info\n";
+/// The example task a new user runs (examples/text/README.md).
+const GUIDE_TASK: &str = include_str!("../examples/text/guide.md");
 /// Eight words.
 const S: &str = "Logs tell the story of a running program.";
 
@@ -83,6 +85,7 @@ async fn outline_three_chapters_a_fixed_check_and_an_assembled_book() {
                 assert!(system.contains("## Chapter 1: Chapter title {words=600}"), "{system}");
                 assert!(!system.contains("pytest"), "{system}");
                 let user = user_prompt(req);
+                assert!(user.starts_with(&format!("# The whole task\n{}", GUIDE_TASK.trim())), "{user}");
                 assert!(user.contains("1. Write `outline.md`"), "{user}");
                 assert!(!user.contains("Shared notes"), "{user}");
             },
@@ -151,13 +154,7 @@ async fn outline_three_chapters_a_fixed_check_and_an_assembled_book() {
         domain: Domain::Text,
         ..RunSettings::default()
     };
-    let (report, events) = run_task(
-        &server,
-        dir.path(),
-        "Write a short guide to logtidy",
-        settings,
-    )
-    .await;
+    let (report, events) = run_task(&server, dir.path(), GUIDE_TASK.trim(), settings).await;
 
     assert_eq!(
         report.outcome,
