@@ -306,6 +306,56 @@ async fn an_outline_step_that_fails_ends_the_run_without_chapters() {
     assert!(!dir.path().join("book.md").exists());
 }
 
+#[tokio::test]
+async fn a_run_stopped_after_its_outline_resumes_with_the_planned_chapters() {
+    let ch3 = ch3_first().replace(CH3_FIX_OLD, &ch3_fix_new());
+    let server = ScriptedServer::start(vec![
+        calls(vec![(
+            "write_files",
+            json!({"files": [{"path": "outline.md", "content": OUTLINE}, {"path": "notes.md", "content": NOTES}]}),
+        )]),
+        complete("outline"),
+        write("chapters/01-setting-up.md", &ch1()),
+        complete("chapter 1"),
+        write("chapters/02-reading-logs.md", &ch2()),
+        complete("chapter 2"),
+        write("chapters/03-rotating-logs.md", &ch3),
+        complete("chapter 3"),
+        complete("reviewed"),
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let settings = RunSettings {
+        domain: Domain::Text,
+        max_total_turns: Some(2),
+        ..RunSettings::default()
+    };
+    let (report, _) = run_task(&server, dir.path(), "Write a guide", settings).await;
+    assert_eq!(report.outcome, Outcome::BudgetExhausted);
+    assert_eq!((report.steps_total, report.steps_done), (5, 1));
+    assert!(!report.checks_passed);
+
+    let client = server.client();
+    let sink = l2mac::control::CollectSink::default();
+    let mut runner = l2mac::control::Runner::open(&client, &sink, dir.path()).expect("open");
+    runner.settings_mut().max_total_turns = None;
+    let report = runner.run(true).await.expect("resume");
+    assert!(server.failures().is_empty(), "{:?}", server.failures());
+    assert_eq!(
+        report.outcome,
+        Outcome::Complete,
+        "{}",
+        report.checks_summary
+    );
+    assert_eq!((report.steps_total, report.steps_done), (5, 5));
+    assert_eq!(server.served(), 9);
+    assert!(!sink
+        .events()
+        .iter()
+        .any(|e| matches!(e, Event::Planned { .. })));
+    assert!(dir.path().join("book.md").is_file());
+}
+
 /// Values of an HTML attribute introduced by `prefix` (e.g. ` id="`).
 fn attribute_values(html: &str, prefix: &str) -> Vec<String> {
     html.match_indices(prefix)
