@@ -124,15 +124,16 @@ pub fn run_text_checks(store: &FileStore, opts: &TextCheckOptions) -> Vec<CheckO
         .collect();
     if let Some(o) = &outline {
         for unit in &o.units {
-            match read_optional(store, &unit.file, &mut read_problems) {
-                Some(text) => written.push((
+            match store.read(&unit.file) {
+                Ok(text) => written.push((
                     unit,
                     Doc {
                         path: unit.file.clone(),
                         text,
                     },
                 )),
-                None => missing.push(unit),
+                Err(StoreError::NotFound { .. }) => missing.push(unit),
+                Err(e) => read_problems.push(format!("{} cannot be read: {e}", unit.file)),
             }
         }
     }
@@ -245,7 +246,12 @@ pub fn run_text_checks(store: &FileStore, opts: &TextCheckOptions) -> Vec<CheckO
     ));
 
     let clock = Instant::now();
-    let mut problems = Vec::new();
+    // Without an outline there is no coverage check to report unreadable files; this one does.
+    let mut problems = if outline.is_none() {
+        read_problems
+    } else {
+        Vec::new()
+    };
     let extra = [
         outline_text.as_ref().map(|t| (OUTLINE_FILE, t)),
         notes_text.as_ref().map(|t| (NOTES_FILE, t)),

@@ -327,3 +327,17 @@ fn outline_notes_and_size_problems_come_first() {
     assert!(text.starts_with("3 of 4 checks passed"), "{text}");
     assert!(text.contains("## FAIL outline: `outline.md lists every chapter with its target words`\nran as: built-in text checks;"), "{text}");
 }
+
+#[test]
+fn an_unreadable_chapter_is_reported_as_such_not_as_missing() {
+    let mut files = good_files();
+    files.retain(|(p, _)| *p != "chapters/02-next.md");
+    files.push(("chapters/02-next.md/inside.txt", "x".to_string()));
+    assert_eq!(
+        failures(&run_on(&files, &TextCheckOptions::default())),
+        vec![(
+            "coverage".to_string(),
+            "chapters/02-next.md cannot be read: `chapters/02-next.md` is a folder, not a file; give the path of a file inside it".to_string()
+        )]
+    );
+}
