@@ -69,7 +69,7 @@ fn system_prompt(req: &Value) -> String {
 fn unit_step(file: &str, title: &str, sections: &[&str]) -> String {
     let sections: Vec<String> = sections.iter().map(|s| format!("`## {s}`")).collect();
     format!(
-        "Write `{file}`: the heading `# {title}`, then the sections {}; about 60 words in all. Use the names, terms and facts in notes.md, and add to notes.md the new ones you decide.",
+        "Write `{file}`: the heading `# {title}`, then the sections {}; about 60 words in all. Use the names, terms and facts in notes.md, and add to notes.md the new ones you decide; then call `step_complete`.",
         sections.join(", ")
     )
 }
@@ -182,7 +182,7 @@ async fn outline_three_chapters_a_fixed_check_and_an_assembled_book() {
             _ => None,
         })
         .collect();
-    let outline_step = "Write `outline.md`: the document's title as `# Title`, then 1 to 6 chapters, each a line `## Chapter N: Title {words=N}` followed by its `### Section` lines (2 to 5 sections each). Also write `notes.md`: the audience, the tone, and the names, terms and facts every chapter must agree on. Write no chapter yet.".to_string();
+    let outline_step = "Write `outline.md`: the document's title as `# Title`, then 1 to 6 chapters, each a line `## Chapter N: Title {words=N}` followed by its `### Section` lines (2 to 5 sections each). Also write `notes.md`: the audience, the tone, and the names, terms and facts every chapter must agree on. Write no chapter yet; when both files are written, call `step_complete`.".to_string();
     assert_eq!(
         plans,
         vec![
