@@ -11,4 +11,5 @@ pub mod llm;
 pub mod prompts;
 pub mod sim;
 pub mod store;
+pub mod text;
 pub mod tools;

@@ -26,6 +26,8 @@ enum Command {
     Resume(cli::run::ResumeArgs),
     /// Show a run's plan, progress and totals.
     Status(cli::run::StatusArgs),
+    /// Check a text run's folder and assemble its book: book.md, book.html, EPUB/PDF via pandoc.
+    Book(l2mac::text::cli::BookArgs),
     /// Quality benchmark: l2mac vs a single-call baseline on tasks with hidden acceptance tests.
     Bench(cli::bench::BenchArgs),
     /// Design-space exploration: studies, search agents, environments, proxy models.
@@ -64,6 +66,16 @@ fn main() -> std::process::ExitCode {
             Command::Resume(args) => cli::run::resume(args).await,
             Command::Status(args) => cli::run::status(args),
             Command::Bench(args) => cli::bench::bench(args).await,
+            Command::Book(args) => l2mac::text::cli::book(args)
+                .await
+                .map(|complete| {
+                    if complete {
+                        ExitCode::Success
+                    } else {
+                        ExitCode::Unfinished
+                    }
+                })
+                .map_err(anyhow::Error::from),
             Command::Sim(SimCommand::Dram(args)) => tokio::task::spawn_blocking(move || {
                 let mut out = std::io::stdout().lock();
                 l2mac::sim::dram::cli::run(&args, &mut out).map(|()| ExitCode::Success)

@@ -33,6 +33,10 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "plan_refine.md",
     "no_tool.md",
     "dse_tools.md",
+    "step_system_text.md",
+    "text_outline_step.md",
+    "text_unit_step.md",
+    "text_review_step.md",
 );
 
 fn engine() -> Result<&'static Tera, PromptError> {

@@ -211,6 +211,10 @@ async fn a_full_context_is_summarised_and_the_step_restarts_from_the_summary() {
     assert_eq!(
         std::fs::read_to_string(dir.path().join("small.py")).expect("read"),
         "y = 2\n"
+    ); // The call that filled the context still ran before the summary.
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("big.py")).expect("read"),
+        big
     );
 }
 

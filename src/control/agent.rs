@@ -100,7 +100,8 @@ impl StepAgent {
         counter: &TokenCounter,
     ) -> Vec<Notice> {
         let mut notices = Vec::new();
-        if self.phase != AgentPhase::Working {
+        // Pending calls run first: summarising now would drop them (and their effects).
+        if self.phase != AgentPhase::Working || !self.pending_calls.is_empty() {
             return notices;
         }
         let limit = context::budget(settings);

@@ -16,7 +16,8 @@ use crate::llm::tokens::TokenCounter;
 use crate::llm::{ChatModel, ChatRequest, ChatResponse, LlmError, Message, ToolChoice};
 use crate::prompts;
 use crate::store::{diff_snapshots, FileStore};
-use crate::tools::{resolve_checks, ToolContext, ToolOutput, ToolRegistry};
+use crate::text;
+use crate::tools::{check_now, Checker, ToolContext, ToolOutput, ToolRegistry};
 
 /// Planner attempts before the run gives up on getting a usable plan.
 const PLAN_ATTEMPTS: usize = 4;
@@ -76,6 +77,7 @@ impl<'a> Runner<'a> {
             checks: state.settings.checks.clone(),
             exec,
             expected_files: Vec::new(),
+            checker: Checker::Commands,
         };
         let base_elapsed_ms = state.elapsed_ms;
         let tools = match state.settings.domain {
@@ -119,7 +121,12 @@ impl<'a> Runner<'a> {
             }
         }
         if self.state.phase == Phase::Planning {
-            let steps = self.plan().await?;
+            // A text run's plan starts as its outline step; the rest comes from the outline.
+            let steps = if self.state.settings.domain == Domain::Text {
+                vec![text::plan::outline_instruction(self.max_units())?]
+            } else {
+                self.plan().await?
+            };
             self.state.plan = steps.into_iter().map(Instruction::new).collect();
             self.state.phase = Phase::Executing;
             self.save()?;
@@ -127,7 +134,11 @@ impl<'a> Runner<'a> {
                 steps: self.state.plan.iter().map(|s| s.text.clone()).collect(),
             });
         }
-        while let Some(index) = self.state.next_pending() {
+        loop {
+            self.expand_text_plan()?;
+            let Some(index) = self.state.next_pending() else {
+                break;
+            };
             if self.budget_exhausted() {
                 return self.finish(Outcome::BudgetExhausted).await;
             }
@@ -145,6 +156,50 @@ impl<'a> Runner<'a> {
     }
 
     // ---- planning ----
+
+    /// Text runs: once the outline step is done, one instruction per outline unit and a review
+    /// follow it. Runs before every step, so a run killed right after the outline step still
+    /// gets its plan on resume.
+    fn expand_text_plan(&mut self) -> Result<(), ControlError> {
+        let plan = &self.state.plan;
+        if self.state.settings.domain != Domain::Text
+            || plan.len() != 1
+            || plan[0].status != StepStatus::Done
+        {
+            return Ok(());
+        }
+        let outline = match text::read_outline(&self.ctx.store) {
+            Ok(o) => o,
+            Err(e) => {
+                self.emit(Event::Warning {
+                    message: format!("the outline step ended without a usable outline: {e}"),
+                });
+                return Ok(());
+            }
+        };
+        let steps = text::plan::unit_instructions(&outline)?;
+        self.state
+            .plan
+            .extend(steps.into_iter().map(Instruction::new));
+        self.save()?;
+        self.emit(Event::Planned {
+            steps: self.state.plan.iter().map(|s| s.text.clone()).collect(),
+        });
+        Ok(())
+    }
+
+    fn max_units(&self) -> usize {
+        text::plan::max_units(self.state.settings.max_steps)
+    }
+
+    /// Points the check tools at the checks of step `index` (None: the final checks).
+    fn set_checker(&mut self, index: Option<usize>) {
+        if self.state.settings.domain == Domain::Text {
+            let plan: Vec<String> = self.state.plan.iter().map(|s| s.text.clone()).collect();
+            self.ctx.checker =
+                Checker::Text(text::plan::checks_for_step(&plan, index, self.max_units()));
+        }
+    }
 
     async fn plan(&mut self) -> Result<Vec<String>, ControlError> {
         let s = &self.state.settings;
@@ -259,6 +314,7 @@ impl<'a> Runner<'a> {
 
     /// Runs one step to Done or Failed. `Ok(false)` when a global budget stopped it midway.
     async fn run_step(&mut self, index: usize) -> Result<bool, ControlError> {
+        self.set_checker(Some(index));
         let total = self.state.plan.len();
         let mut agent = match self.state.current.take() {
             Some(agent) if agent.step_index == index => agent,
@@ -270,7 +326,11 @@ impl<'a> Runner<'a> {
                 StepAgent::new(index, fresh)
             }
         };
-        self.ctx.expected_files = planner::files_named_in(&self.state.plan[index].text);
+        // Text runs have their own, stricter file checks (outline coverage).
+        self.ctx.expected_files = match self.state.settings.domain {
+            Domain::Text => Vec::new(),
+            _ => planner::files_named_in(&self.state.plan[index].text),
+        };
         self.save_with(&agent)?;
         self.emit(Event::StepStarted {
             index,
@@ -415,10 +475,19 @@ impl<'a> Runner<'a> {
             Domain::Dse => prompts::render("dse_tools.md", &json!({}))?,
             _ => String::new(),
         };
+        let (system_template, notes) = match s.domain {
+            Domain::Text => (
+                "step_system_text.md",
+                text::notes_for_prompt(&self.ctx.store),
+            ),
+            Domain::Code | Domain::Dse => ("step_system.md", String::new()),
+        };
+        let user_checks: Vec<&str> = s.checks.iter().map(|c| c.command.as_str()).collect();
         let system = prompts::render(
-            "step_system.md",
+            system_template,
             &json!({"domain": s.domain.as_str(), "domain_noun": s.domain.noun(),
-                    "checks": checks, "extra_tools": extra_tools}),
+                    "checks": checks, "extra_tools": extra_tools, "user_checks": user_checks.join("; "),
+                    "tolerance": (text::DEFAULT_TOLERANCE * 100.0).round()}),
         )?;
         let summaries: Vec<_> = self.state.plan[..index]
             .iter()
@@ -435,7 +504,7 @@ impl<'a> Runner<'a> {
             &json!({"task": self.state.task,
                     "plan": self.state.plan.iter().map(|p| p.text.clone()).collect::<Vec<_>>(),
                     "summaries": summaries, "tree": if tree.trim().is_empty() { "(no files yet)".to_string() } else { tree },
-                    "carry": carry.unwrap_or_default(), "step_number": index + 1,
+                    "carry": carry.unwrap_or_default(), "notes": notes, "step_number": index + 1,
                     "total": self.state.plan.len(), "step": self.state.plan[index].text}),
         )?;
         Ok(vec![Message::system(system), Message::user(user)])
@@ -489,15 +558,13 @@ impl<'a> Runner<'a> {
     }
 
     async fn finish(&mut self, outcome: Outcome) -> Result<RunReport, ControlError> {
-        let specs = resolve_checks(&self.ctx);
-        let (checks_passed, checks_summary) = if specs.is_empty() {
-            (true, "no checks apply".to_string())
-        } else {
-            let outcomes = exec::run_checks(self.ctx.store.root(), &specs, &self.ctx.exec).await?;
-            (
+        self.set_checker(None);
+        let (checks_passed, checks_summary) = match check_now(&self.ctx).await? {
+            None => (true, "no checks apply".to_string()),
+            Some(outcomes) => (
                 outcomes.iter().all(|o| o.passed),
                 exec::format_outcomes(&outcomes),
-            )
+            ),
         };
         self.emit(Event::FinalChecks {
             passed: checks_passed,
@@ -538,7 +605,16 @@ impl<'a> Runner<'a> {
             model_calls: t.model_calls,
             turns: t.turns,
             restarts: t.restarts,
+            wall_ms: 0,
+            document: match self.state.settings.domain {
+                Domain::Text => Some(text::finish_run(&self.ctx.store).await),
+                Domain::Code | Domain::Dse => None,
+            },
+        };
+        // Assembly is part of the run's time.
+        let report = RunReport {
             wall_ms: self.elapsed_ms(),
+            ..report
         };
         // A budget stop leaves the run resumable; only a real end is final.
         if outcome != Outcome::BudgetExhausted {

@@ -16,6 +16,8 @@ pub enum Domain {
     Code,
     /// Architecture-search studies: the agent also gets the `dse_*` simulator tools.
     Dse,
+    /// Long documents: an outline, one file per chapter, notes, an assembled book.
+    Text,
 }
 
 impl Domain {
@@ -23,12 +25,14 @@ impl Domain {
         match self {
             Domain::Code => "code",
             Domain::Dse => "dse",
+            Domain::Text => "text",
         }
     }
     pub fn noun(&self) -> &'static str {
         match self {
             Domain::Code => "software projects",
             Domain::Dse => "architecture-search studies",
+            Domain::Text => "long documents (books, reports, guides)",
         }
     }
 }
@@ -203,12 +207,20 @@ pub struct RunReport {
     pub turns: u32,
     pub restarts: u32,
     pub wall_ms: u64,
+    /// Text runs: what was assembled (book files, chapters, words, exports).
+    #[serde(default)]
+    pub document: Option<String>,
 }
 
 impl RunReport {
     pub fn render(&self) -> String {
+        let document = self
+            .document
+            .as_ref()
+            .map(|d| format!("\ndocument: {d}"))
+            .unwrap_or_default();
         format!(
-            "outcome: {:?}\nsteps: {}/{} done, {} failed\nfiles: {} ({} lines)\nchecks: {}\ntokens: {} in, {} out ({} model calls, {} turns, {} context restarts)\nwall time: {:.1} s",
+            "outcome: {:?}\nsteps: {}/{} done, {} failed\nfiles: {} ({} lines)\nchecks: {}\ntokens: {} in, {} out ({} model calls, {} turns, {} context restarts)\nwall time: {:.1} s{}",
             self.outcome,
             self.steps_done,
             self.steps_total,
@@ -221,7 +233,8 @@ impl RunReport {
             self.model_calls,
             self.turns,
             self.restarts,
-            self.wall_ms as f64 / 1000.0
+            self.wall_ms as f64 / 1000.0,
+            document
         )
     }
 }

@@ -5,8 +5,20 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{parse_args, Tool, ToolContext, ToolError, ToolOutput};
-use crate::exec::{self, CheckOutcome, CheckSpec};
+use crate::exec::{self, CheckOutcome, CheckSpec, ExecError};
 use crate::llm::ToolSpec;
+use crate::text::{run_text_checks, TextCheckOptions};
+
+/// Which checks a run's `run_checks`/`step_complete` (and its final checks) run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Checker {
+    /// The user's check commands, or the ones the files call for (code runs).
+    #[default]
+    Commands,
+    /// The built-in text checks with these options, then the user's check commands if any
+    /// (text runs; nothing is detected from the files).
+    Text(TextCheckOptions),
+}
 
 /// The user's checks, or the ones the files call for.
 pub fn resolve_checks(ctx: &ToolContext) -> Vec<CheckSpec> {
@@ -17,19 +29,32 @@ pub fn resolve_checks(ctx: &ToolContext) -> Vec<CheckSpec> {
     }
 }
 
-async fn run(ctx: &ToolContext, tool: &str) -> Result<(Vec<CheckOutcome>, String), ToolError> {
-    let specs = resolve_checks(ctx);
-    if specs.is_empty() {
-        return Ok((Vec::new(), "No checks apply to the files yet.".to_string()));
+/// Runs the context's checks now; `None` when no check applies (a code project with nothing to
+/// test yet).
+pub async fn check_now(ctx: &ToolContext) -> Result<Option<Vec<CheckOutcome>>, ExecError> {
+    let (mut outcomes, specs) = match &ctx.checker {
+        Checker::Commands => (Vec::new(), resolve_checks(ctx)),
+        Checker::Text(opts) => (run_text_checks(&ctx.store, opts), ctx.checks.clone()),
+    };
+    if outcomes.is_empty() && specs.is_empty() {
+        return Ok(None);
     }
-    let outcomes = exec::run_checks(ctx.store.root(), &specs, &ctx.exec)
-        .await
-        .map_err(|e| ToolError::Fatal {
-            tool: tool.to_string(),
-            message: e.to_string(),
-        })?;
-    let text = exec::format_outcomes(&outcomes);
-    Ok((outcomes, text))
+    outcomes.extend(exec::run_checks(ctx.store.root(), &specs, &ctx.exec).await?);
+    Ok(Some(outcomes))
+}
+
+async fn run(ctx: &ToolContext, tool: &str) -> Result<(Vec<CheckOutcome>, String), ToolError> {
+    let outcomes = check_now(ctx).await.map_err(|e| ToolError::Fatal {
+        tool: tool.to_string(),
+        message: e.to_string(),
+    })?;
+    match outcomes {
+        None => Ok((Vec::new(), "No checks apply to the files yet.".to_string())),
+        Some(outcomes) => {
+            let text = exec::format_outcomes(&outcomes);
+            Ok((outcomes, text))
+        }
+    }
 }
 
 pub struct RunChecks;
@@ -78,6 +103,20 @@ impl Tool for StepComplete {
             return Ok(ToolOutput::error(
                 "`summary` is empty: say what this step built.",
             ));
+        }
+        let missing: Vec<&str> = ctx
+            .expected_files
+            .iter()
+            .filter(|f| !ctx.store.exists(f))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Ok(ToolOutput::error(format!(
+                "the step is not complete: it asks for {}, which {} not exist yet. Write {} with write_files, then call step_complete again.",
+                missing.join(", "),
+                if missing.len() == 1 { "does" } else { "do" },
+                if missing.len() == 1 { "it" } else { "them" }
+            )));
         }
         let (outcomes, text) = run(ctx, "step_complete").await?;
         if outcomes.iter().all(|o| o.passed) {

@@ -15,7 +15,7 @@ use crate::exec::{CheckSpec, ExecOptions};
 use crate::llm::{ToolCall, ToolSpec};
 use crate::store::FileStore;
 
-pub use checks::{resolve_checks, RunChecks, StepComplete};
+pub use checks::{check_now, resolve_checks, Checker, RunChecks, StepComplete};
 pub use dse::{DseDescribeEnv, DseEvaluate, DseListEnvs, DseRunStudy};
 pub use files::{DeleteFiles, EditFile, ListFiles, ReadFiles, WriteFiles};
 pub use plan::Plan;
@@ -29,6 +29,8 @@ pub struct ToolContext {
     /// Files the current step names (e.g. `test_shapes.py`); `step_complete` refuses to end the
     /// step while one is missing, so "write the tests" cannot end without a test file.
     pub expected_files: Vec<String>,
+    /// Which checks `run_checks` and `step_complete` run.
+    pub checker: Checker,
 }
 
 impl ToolContext {
@@ -39,6 +41,7 @@ impl ToolContext {
             checks: Vec::new(),
             exec: ExecOptions::default(),
             expected_files: Vec::new(),
+            checker: Checker::Commands,
         }
     }
 }

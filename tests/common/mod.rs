@@ -86,6 +86,12 @@ impl ScriptedServer {
         self.script.lock().expect("lock").requests.clone()
     }
 
+    /// Script entries not yet served (a run that ends early leaves some).
+    pub fn unserved(&self) -> usize {
+        let s = self.script.lock().expect("lock");
+        s.entries.len().saturating_sub(s.next)
+    }
+
     /// Expectations that failed and requests past the end of the script.
     pub fn failures(&self) -> Vec<String> {
         self.script.lock().expect("lock").failures.clone()
@@ -252,10 +258,18 @@ pub async fn run_with(
     let mut runner = Runner::create(client, &sink, dir, state).expect("runner");
     let result = runner.run(false).await;
     let failures = server.failures();
+    let last = server
+        .requests()
+        .last()
+        .map(last_message)
+        .unwrap_or_default();
     assert!(
         failures.is_empty(),
-        "script expectations failed: {failures:#?}"
+        "script expectations failed: {failures:#?}\nlast message sent: {last}"
     );
     let report = result.expect("run");
+    if report.outcome != l2mac::control::Outcome::BudgetExhausted {
+        assert_eq!(server.unserved(), 0, "the run ended before the script did");
+    }
     (report, sink.events())
 }
