@@ -195,6 +195,14 @@ impl Tool for WriteFiles {
         let mut lines = Vec::new();
         let mut failed = false;
         for f in &args.files {
+            // Repeating a write is a common small-model loop; saying so breaks it sooner.
+            if ctx.store.read(&f.path).is_ok_and(|old| old == f.content) {
+                lines.push(format!(
+                    "{} unchanged: it already has exactly this content. Move on to what the step still needs.",
+                    f.path
+                ));
+                continue;
+            }
             match ctx.store.write(&f.path, &f.content) {
                 Ok(()) if looks_double_escaped(&f.content) => {
                     failed = true;
@@ -358,6 +366,19 @@ mod tests {
             .expect("delete");
         assert_eq!(out, ToolOutput::ok("deleted pkg/a.py"));
         assert!(!dir.path().join("pkg/a.py").exists());
+    }
+
+    #[tokio::test]
+    async fn rewriting_the_same_content_is_reported_as_unchanged() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let c = ctx(dir.path());
+        let args = json!({"files": [{"path": "a.py", "content": "x = 1\n"}]});
+        WriteFiles.call(args.clone(), &c).await.expect("write");
+        let out = WriteFiles.call(args, &c).await.expect("write again");
+        assert_eq!(
+            out,
+            ToolOutput::ok("a.py unchanged: it already has exactly this content. Move on to what the step still needs.")
+        );
     }
 
     #[tokio::test]
