@@ -29,7 +29,6 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "summarise.md",
     "loop_nudge.md",
     "text_tools.md",
-    "turn_limit.md",
     "plan_refine.md",
     "no_tool.md",
     "dse_tools.md",
