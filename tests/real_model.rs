@@ -12,10 +12,10 @@
 //! `l2mac bench` (BENCHMARKS.md); with Qwen2.5-Coder-1.5B it varies by run (seen: 1 of 4).
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use l2mac::control::{CollectSink, Event, RunSettings, RunState, Runner};
+use l2mac::exec::{score_with_pytest, ExecOptions};
 use l2mac::llm::local::{find_installed, LocalServer};
 use l2mac::llm::{Compat, OpenAiClient, OpenAiOptions, RetryPolicy, ToolMode};
 
@@ -71,30 +71,15 @@ fn settings(ctx: usize) -> RunSettings {
     }
 }
 
-/// Runs pytest on `file` with the generated module importable; returns (passed, failed, output).
-fn acceptance(run_dir: &Path) -> (usize, usize, String) {
-    let dir = tempfile::tempdir().expect("tmp");
-    for name in ["temperature.py"] {
-        if let Ok(src) = std::fs::read_to_string(run_dir.join(name)) {
-            std::fs::write(dir.path().join(name), src).expect("copy");
-        }
-    }
-    std::fs::write(dir.path().join("test_acceptance.py"), ACCEPTANCE).expect("write");
-    let out = Command::new("python3")
-        .args([
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "test_acceptance.py",
-        ])
-        .current_dir(dir.path())
-        .output()
-        .expect("pytest");
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let (passed, failed) = l2mac::exec::pytest_counts(&text);
-    (passed, failed, text)
+/// Runs the test's own acceptance tests (never shown to the model) on a sandboxed copy of the run:
+/// (passed, failed, pytest's output).
+async fn acceptance(run_dir: &Path) -> (usize, usize, String) {
+    let hidden = tempfile::tempdir().expect("tmp");
+    std::fs::write(hidden.path().join("test_acceptance.py"), ACCEPTANCE).expect("write");
+    let score = score_with_pytest(run_dir, Some(hidden.path()), &ExecOptions::default())
+        .await
+        .expect("pytest runs");
+    (score.passed, score.failed, score.outcome.output)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,7 +116,7 @@ async fn the_local_model_builds_a_module_that_passes_unseen_acceptance_tests() {
         .run(false)
         .await
         .expect("the run ends without a fatal error");
-    let (passed, failed, output) = acceptance(dir.path());
+    let (passed, failed, output) = acceptance(dir.path()).await;
     eprintln!(
         "native mode: {:?}, {} of {} steps, {} turns, {} tokens in / {} out, {:.0} s; acceptance {passed} passed, {failed} failed",
         report.outcome,

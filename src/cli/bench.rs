@@ -3,12 +3,11 @@
 //! write every file at once, same model, same write tool), both scored by hidden acceptance tests.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use l2mac::control::{NullSink, RunSettings, RunState, Runner};
-use l2mac::exec::{pytest_counts, CheckSpec};
+use l2mac::exec::{score_with_pytest, CheckSpec, ExecOptions};
 use l2mac::llm::{ChatModel, ChatRequest, Message, ToolChoice};
 use l2mac::store::FileStore;
 use l2mac::tools::{ToolContext, ToolRegistry};
@@ -32,6 +31,12 @@ pub struct BenchArgs {
     pub out: Option<PathBuf>,
     #[arg(long, default_value_t = 4)]
     pub max_steps: usize,
+    /// Agent turns allowed in one l2mac run (all steps together).
+    #[arg(long, default_value_t = 60)]
+    pub max_turns: u32,
+    /// Agent turns allowed in one step of an l2mac run.
+    #[arg(long, default_value_t = 15)]
+    pub max_step_turns: u32,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -51,56 +56,20 @@ pub struct Score {
     pub seconds: f64,
 }
 
-fn pytest(dir: &Path, target: &Path) -> Result<String> {
-    let out = Command::new("python3")
-        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
-        .arg(target)
-        .current_dir(dir)
-        .env("PYTHONPATH", dir)
-        .output()
-        .context("running python3 -m pytest (is pytest installed?)")?;
-    Ok(format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    ))
+/// Runs the hidden acceptance tests on a copy of the produced files, sandboxed like any check.
+async fn acceptance(task: &Path, files: &Path) -> Result<(usize, usize)> {
+    let score = score_with_pytest(
+        files,
+        Some(&task.join("acceptance")),
+        &ExecOptions::default(),
+    )
+    .await?;
+    Ok((score.passed, score.failed))
 }
 
-/// Runs the hidden acceptance tests on a copy of the produced files.
-fn acceptance(task: &Path, files: &Path) -> Result<(usize, usize)> {
-    let work = tempfile::tempdir()?;
-    for entry in walkdir::WalkDir::new(files)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        let rel = entry.path().strip_prefix(files)?;
-        if rel.starts_with(".l2mac") || !entry.file_type().is_file() {
-            continue;
-        }
-        let dest = work.path().join(rel);
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::copy(entry.path(), &dest)?;
-    }
-    Ok(pytest_counts(&pytest(
-        work.path(),
-        &task.join("acceptance").canonicalize()?,
-    )?))
-}
-
-fn own_tests(files: &Path) -> Result<(usize, usize)> {
-    let has_tests = walkdir::WalkDir::new(files)
-        .into_iter()
-        .filter_map(Result::ok)
-        .any(|e| {
-            let n = e.file_name().to_string_lossy();
-            n.ends_with(".py") && (n.starts_with("test_") || n.ends_with("_test.py"))
-        });
-    if !has_tests {
-        return Ok((0, 0));
-    }
-    Ok(pytest_counts(&pytest(files, Path::new("."))?))
+async fn own_tests(files: &Path) -> Result<(usize, usize)> {
+    let score = score_with_pytest(files, None, &ExecOptions::default()).await?;
+    Ok((score.passed, score.failed))
 }
 
 fn python_lines(files: &Path) -> usize {
@@ -183,7 +152,9 @@ pub async fn bench(args: BenchArgs) -> Result<ExitCode> {
     let model: &dyn ChatModel = &handle.client;
     let ctx_window = handle.context_window.unwrap_or(8192);
     let mut scores: Vec<Score> = Vec::new();
-    for task_dir in &tasks {
+    // Repeat-major order: if a long run is stopped, every task has been tried at least once.
+    let jobs = (0..args.repeats).flat_map(|rep| tasks.iter().map(move |t| (rep, t)));
+    for (rep, task_dir) in jobs {
         let name = task_dir
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
@@ -191,12 +162,12 @@ pub async fn bench(args: BenchArgs) -> Result<ExitCode> {
         let task = std::fs::read_to_string(task_dir.join("task.md"))?;
         let total = match task_dir.join("reference") {
             r if r.is_dir() => {
-                let (p, f) = acceptance(task_dir, &r)?;
+                let (p, f) = acceptance(task_dir, &r).await?;
                 p + f
             }
             _ => 0,
         };
-        for rep in 0..args.repeats {
+        {
             let temperature = 0.4 * rep as f32;
             // l2mac
             let dir = out.join(format!("{name}-l2mac-{rep}"));
@@ -205,8 +176,8 @@ pub async fn bench(args: BenchArgs) -> Result<ExitCode> {
                 max_steps: args.max_steps,
                 context_window: ctx_window,
                 temperature,
-                max_turns_per_step: 15,
-                max_total_turns: Some(60),
+                max_turns_per_step: args.max_step_turns,
+                max_total_turns: Some(args.max_turns),
                 checks: Vec::<CheckSpec>::new(),
                 ..RunSettings::default()
             };
@@ -227,18 +198,22 @@ pub async fn bench(args: BenchArgs) -> Result<ExitCode> {
                     )
                 }
             };
-            scores.push(score(
-                &name,
-                "l2mac",
-                temperature,
-                task_dir,
-                &dir,
-                total,
-                pt,
-                ct,
-                started,
-            )?);
+            scores.push(
+                score(
+                    &name,
+                    "l2mac",
+                    temperature,
+                    task_dir,
+                    &dir,
+                    total,
+                    pt,
+                    ct,
+                    started,
+                )
+                .await?,
+            );
             eprintln!("{}", row(scores.last().expect("pushed")));
+            save(&out, &scores)?;
             // single call
             let dir = out.join(format!("{name}-single-{rep}"));
             std::fs::create_dir_all(&dir)?;
@@ -249,26 +224,25 @@ pub async fn bench(args: BenchArgs) -> Result<ExitCode> {
                     eprintln!("{name} single call: {e}");
                     (0, 0)
                 });
-            scores.push(score(
-                &name,
-                "single call",
-                temperature,
-                task_dir,
-                &dir,
-                total,
-                pt,
-                ct,
-                started,
-            )?);
+            scores.push(
+                score(
+                    &name,
+                    "single call",
+                    temperature,
+                    task_dir,
+                    &dir,
+                    total,
+                    pt,
+                    ct,
+                    started,
+                )
+                .await?,
+            );
             eprintln!("{}", row(scores.last().expect("pushed")));
+            save(&out, &scores)?;
         }
     }
-    let table = table(&scores);
-    std::fs::write(
-        out.join("results.json"),
-        serde_json::to_string_pretty(&scores)?,
-    )?;
-    std::fs::write(out.join("results.md"), &table)?;
+    let table = save(&out, &scores)?;
     println!("{table}");
     if let Some(server) = handle.server {
         server.stop().await;
@@ -276,8 +250,19 @@ pub async fn bench(args: BenchArgs) -> Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
+/// Writes results.json and results.md after every run, so a stopped bench keeps what it measured.
+fn save(out: &Path, scores: &[Score]) -> Result<String> {
+    let table = table(scores);
+    std::fs::write(
+        out.join("results.json"),
+        serde_json::to_string_pretty(scores)?,
+    )?;
+    std::fs::write(out.join("results.md"), &table)?;
+    Ok(table)
+}
+
 #[allow(clippy::too_many_arguments)]
-fn score(
+async fn score(
     task: &str,
     method: &str,
     temperature: f32,
@@ -289,8 +274,8 @@ fn score(
     started: Instant,
 ) -> Result<Score> {
     let seconds = started.elapsed().as_secs_f64();
-    let (passed, failed) = acceptance(task_dir, files)?;
-    let (own_p, own_f) = own_tests(files)?;
+    let (passed, failed) = acceptance(task_dir, files).await?;
+    let (own_p, own_f) = own_tests(files).await?;
     Ok(Score {
         task: task.into(),
         method: method.into(),
@@ -323,23 +308,120 @@ fn row(s: &Score) -> String {
     )
 }
 
+/// Median of a non-empty list (the mean of the middle two for even lengths).
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => 0.0,
+        _ if n % 2 == 1 => v[n / 2],
+        _ => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+const METHODS: [&str; 2] = ["l2mac", "single call"];
+
 fn table(scores: &[Score]) -> String {
     let mut t = String::from("| task | method | temp | acceptance passed | own tests passed | lines | tokens in / out | seconds |\n|---|---|---|---|---|---|---|---|\n");
     for s in scores {
         t.push_str(&row(s));
         t.push('\n');
     }
-    for method in ["l2mac", "single call"] {
+    t.push_str("\nMedians over the repeats of each task:\n\n| task | method | runs | acceptance passed (median) | lines | tokens in / out | seconds |\n|---|---|---|---|---|---|---|\n");
+    let mut names: Vec<&str> = scores.iter().map(|s| s.task.as_str()).collect();
+    names.dedup();
+    names.sort();
+    names.dedup();
+    for name in names {
+        for method in METHODS {
+            let mine: Vec<&Score> = scores
+                .iter()
+                .filter(|s| s.task == name && s.method == method)
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let med = |f: &dyn Fn(&Score) -> f64| median(mine.iter().map(|s| f(s)).collect());
+            t.push_str(&format!(
+                "| {name} | {method} | {} | {:.1}/{} | {:.0} | {:.0} / {:.0} | {:.0} |\n",
+                mine.len(),
+                med(&|s| s.acceptance_passed as f64),
+                mine[0].acceptance_total,
+                med(&|s| s.lines as f64),
+                med(&|s| s.prompt_tokens as f64),
+                med(&|s| s.completion_tokens as f64),
+                med(&|s| s.seconds),
+            ));
+        }
+    }
+    for method in METHODS {
         let mine: Vec<&Score> = scores.iter().filter(|s| s.method == method).collect();
         let passed: usize = mine.iter().map(|s| s.acceptance_passed).sum();
         let total: usize = mine.iter().map(|s| s.acceptance_total).sum();
         let secs: f64 = mine.iter().map(|s| s.seconds).sum();
         t.push_str(&format!(
-            "\n{method}: {passed}/{total} acceptance tests ({:.0}%), {:.0} s in all",
+            "\n{method}: {passed}/{total} acceptance tests ({:.0}%) over {} runs, {:.0} s in all",
             100.0 * passed as f64 / total.max(1) as f64,
+            mine.len(),
             secs
         ));
     }
     t.push('\n');
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(task: &str, method: &str, passed: usize, seconds: f64) -> Score {
+        Score {
+            task: task.into(),
+            method: method.into(),
+            temperature: 0.0,
+            acceptance_passed: passed,
+            acceptance_total: 4,
+            own_tests_passed: 0,
+            own_tests_failed: 0,
+            lines: 10,
+            prompt_tokens: 100,
+            completion_tokens: 20,
+            seconds,
+        }
+    }
+
+    #[test]
+    fn median_of_odd_and_even_lists() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert_eq!(median(vec![]), 0.0);
+    }
+
+    #[test]
+    fn table_has_per_task_medians_and_totals() {
+        let scores = vec![
+            s("a", "l2mac", 4, 10.0),
+            s("a", "single call", 1, 2.0),
+            s("a", "l2mac", 2, 30.0),
+            s("a", "single call", 3, 4.0),
+            s("a", "l2mac", 3, 20.0),
+        ];
+        let t = table(&scores);
+        assert!(
+            t.contains("| a | l2mac | 3 | 3.0/4 | 10 | 100 / 20 | 20 |"),
+            "{t}"
+        );
+        assert!(
+            t.contains("| a | single call | 2 | 2.0/4 | 10 | 100 / 20 | 3 |"),
+            "{t}"
+        );
+        assert!(
+            t.contains("l2mac: 9/12 acceptance tests (75%) over 3 runs, 60 s in all"),
+            "{t}"
+        );
+        assert!(
+            t.contains("single call: 4/8 acceptance tests (50%) over 2 runs, 6 s in all"),
+            "{t}"
+        );
+    }
 }

@@ -5,6 +5,7 @@
 //! where the machine allows it. Unlike the L2MAC reference, a timeout or a test run that
 //! collected no tests is a failure, never a pass.
 
+mod acceptance;
 mod capture;
 mod detect;
 mod pytest;
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 use tokio::task::JoinHandle;
 
+pub use acceptance::{score_with_pytest, PytestScore};
 pub use capture::{truncate_head_tail, Capture, TestEvidence};
 pub use detect::{detect_checks, shell_quote};
 pub use pytest::pytest_counts;

@@ -1,0 +1,139 @@
+//! Scoring a generated project with pytest (the bench's hidden acceptance tests, the project's own
+//! tests): the project is copied, so scoring leaves no trace in it, and the tests run through
+//! `run_check`, so generated code only ever runs sandboxed and under a timeout.
+
+use std::path::Path;
+
+use super::{pytest_counts, run_check, CheckOutcome, CheckSpec, ExecError, ExecOptions};
+
+/// Where hidden tests go inside the copy; a name the model is unlikely to have used.
+const HIDDEN_DIR: &str = "_hidden_tests";
+
+/// What pytest reported for one scoring run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PytestScore {
+    pub passed: usize,
+    /// Failures and errors (an import error counts once per erroring module).
+    pub failed: usize,
+    pub outcome: CheckOutcome,
+}
+
+/// Runs pytest on a copy of `project`: on `hidden_tests` (a folder copied in beside the project's
+/// files) when given, else on the project's own tests. Run-state folders (`.l2mac`) and symlinks
+/// are not copied.
+pub async fn score_with_pytest(
+    project: &Path,
+    hidden_tests: Option<&Path>,
+    opts: &ExecOptions,
+) -> Result<PytestScore, ExecError> {
+    let work = tempfile::tempdir()?;
+    copy_tree(project, work.path())?;
+    let target = match hidden_tests {
+        Some(tests) => {
+            let dest = work.path().join(HIDDEN_DIR);
+            std::fs::create_dir_all(&dest)?;
+            copy_tree(tests, &dest)?;
+            HIDDEN_DIR
+        }
+        None => ".",
+    };
+    let spec = CheckSpec {
+        name: "pytest".into(),
+        command: format!("python3 -m pytest -q -p no:cacheprovider {target}"),
+    };
+    let outcome = run_check(work.path(), &spec, opts).await?;
+    let (passed, failed) = pytest_counts(&outcome.output);
+    Ok(PytestScore {
+        passed,
+        failed,
+        outcome,
+    })
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<(), ExecError> {
+    let dir_error = |source: std::io::Error| ExecError::Dir {
+        path: from.display().to_string(),
+        source,
+    };
+    for entry in walkdir::WalkDir::new(from).follow_links(false) {
+        let entry = entry.map_err(|e| dir_error(e.into()))?;
+        let rel = entry
+            .path()
+            .strip_prefix(from)
+            .map_err(|e| dir_error(std::io::Error::other(e)))?;
+        if rel.components().any(|c| c.as_os_str() == ".l2mac") {
+            continue;
+        }
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest)?;
+        } else if entry.file_type().is_file() {
+            std::fs::copy(entry.path(), &dest)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn python_with_pytest() -> bool {
+        std::process::Command::new("python3")
+            .args(["-c", "import pytest"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    #[tokio::test]
+    async fn hidden_tests_score_a_copy_and_leave_the_project_alone() {
+        if !python_with_pytest() {
+            eprintln!("skipped: python3 with pytest is not installed");
+            return;
+        }
+        let project = tempfile::tempdir().expect("tmp");
+        std::fs::write(
+            project.path().join("calc.py"),
+            "def add(a, b):\n    return a + b\n\ndef sub(a, b):\n    return a + b\n",
+        )
+        .expect("write");
+        std::fs::create_dir_all(project.path().join(".l2mac")).expect("mkdir");
+        std::fs::write(project.path().join(".l2mac/run.json"), "{}").expect("write");
+        let hidden = tempfile::tempdir().expect("tmp");
+        std::fs::write(
+            hidden.path().join("test_calc.py"),
+            "from calc import add, sub\n\ndef test_add():\n    assert add(2, 3) == 5\n\ndef test_sub():\n    assert sub(5, 3) == 2\n\ndef test_both():\n    assert add(1, sub(3, 1)) == 3\n",
+        )
+        .expect("write");
+        let score = score_with_pytest(project.path(), Some(hidden.path()), &ExecOptions::default())
+            .await
+            .expect("score");
+        assert_eq!(
+            (score.passed, score.failed),
+            (1, 2),
+            "{}",
+            score.outcome.output
+        );
+        let mut left: Vec<String> = std::fs::read_dir(project.path())
+            .expect("read")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, vec![".l2mac".to_string(), "calc.py".to_string()]);
+    }
+
+    #[tokio::test]
+    async fn a_project_without_tests_scores_zero() {
+        if !python_with_pytest() {
+            eprintln!("skipped: python3 with pytest is not installed");
+            return;
+        }
+        let project = tempfile::tempdir().expect("tmp");
+        std::fs::write(project.path().join("m.py"), "x = 1\n").expect("write");
+        let score = score_with_pytest(project.path(), None, &ExecOptions::default())
+            .await
+            .expect("score");
+        assert_eq!((score.passed, score.failed), (0, 0));
+        assert!(!score.outcome.passed && score.outcome.no_tests);
+    }
+}
