@@ -220,7 +220,8 @@ async fn a_server_that_exits_early_reports_its_log() {
 async fn a_server_that_never_answers_times_out_and_is_killed() {
     let fake = Fake::new();
     let mut opts = fake.options("hang.gguf");
-    opts.startup_timeout = Duration::from_millis(500);
+    // Long enough for Python to start and log its pid on a loaded machine (0.5 s was not).
+    opts.startup_timeout = Duration::from_secs(3);
     let err = LocalServer::start(opts).await.expect_err("must time out");
     assert!(matches!(err, LocalError::NotReady { .. }), "{err:?}");
     let log = std::fs::read_to_string(fake.dir.path().join("logs/server.log")).expect("log");

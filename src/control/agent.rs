@@ -17,6 +17,12 @@ use crate::tools::ToolOutput;
 const LOOP_REPEATS: usize = 3;
 /// Turns run at the raised temperature after a loop.
 const HOT_TURNS: u32 = 3;
+/// Loops in one step answered by clearing the context; later ones only get a nudge. A raised
+/// temperature alone rarely breaks a small model's loop: the repeated replies in its context
+/// keep pulling it back, so the first answer is a fresh context without them.
+const MAX_LOOP_RESTARTS: u32 = 2;
+/// Characters of the last tool result carried into the fresh context after a loop.
+const LOOP_CARRY_CHARS: usize = 1500;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -65,6 +71,8 @@ pub struct StepAgent {
     /// A loop nudge held back until the pending tool results are in.
     #[serde(default)]
     carry_nudge: Option<String>,
+    #[serde(default)]
+    loop_restarts: u32,
 }
 
 /// Events the machine wants reported; the runner turns them into UI events.
@@ -88,6 +96,7 @@ impl StepAgent {
             recent_hashes: Vec::new(),
             hot_turns: 0,
             carry_nudge: None,
+            loop_restarts: 0,
         }
     }
 
@@ -222,6 +231,17 @@ impl StepAgent {
             notices.push(Notice::LoopDetected {
                 repeats: LOOP_REPEATS,
             });
+            if self.loop_restarts < MAX_LOOP_RESTARTS {
+                // The repeated reply is dropped unrun (it changed nothing the last times), so no
+                // call is left without its result.
+                self.loop_restarts += 1;
+                self.messages.pop();
+                self.pending_calls.clear();
+                self.carry = Some(self.loop_carry(&nudges.loop_nudge));
+                self.phase = AgentPhase::NeedsRestart;
+                notices.push(Notice::RestartNeeded);
+                return notices;
+            }
         }
         if no_calls {
             let text = if looping {
@@ -236,6 +256,24 @@ impl StepAgent {
             self.carry_nudge = Some(nudges.loop_nudge.clone());
         }
         notices
+    }
+
+    /// What a fresh context needs after a loop: the nudge and the last result worth seeing (a
+    /// failing check, say), not the "unchanged" notes the repeats produced.
+    fn loop_carry(&self, nudge: &str) -> String {
+        let last = self.messages.iter().rev().find(|m| {
+            m.role == Role::Tool && !m.content.contains("unchanged: it already has exactly")
+        });
+        match last {
+            Some(m) => {
+                let text = crate::exec::truncate_head_tail(&m.content, LOOP_CARRY_CHARS);
+                format!(
+                    "{nudge}\nThe last result before the repeats was:\n```\n{}\n```",
+                    text.trim()
+                )
+            }
+            None => nudge.to_string(),
+        }
     }
 
     /// Feeds the results of `pending_calls`, in order.
@@ -338,7 +376,7 @@ mod tests {
     }
 
     #[test]
-    fn a_reply_without_tools_gets_a_nudge_and_loops_raise_temperature() {
+    fn a_loop_restarts_the_step_hot_and_later_loops_get_a_nudge() {
         let s = RunSettings::default();
         let mut a = StepAgent::new(0, vec![Message::user("step")]);
         let n1 = a.on_model_response(reply("thinking", vec![]), &nudges());
@@ -346,17 +384,67 @@ mod tests {
         assert_eq!(a.messages.last(), Some(&Message::user("call a tool")));
         a.on_model_response(reply("thinking", vec![]), &nudges());
         let n3 = a.on_model_response(reply("thinking", vec![]), &nudges());
-        assert_eq!(n3, vec![Notice::LoopDetected { repeats: 3 }]);
-        assert_eq!(a.messages.last(), Some(&Message::user("you repeat")));
-        match a.next(&s, &[], "sum") {
-            Next::CallModel(r) => assert_eq!(r.temperature, s.loop_temperature),
-            other => panic!("unexpected {other:?}"),
+        assert_eq!(
+            n3,
+            vec![Notice::LoopDetected { repeats: 3 }, Notice::RestartNeeded]
+        );
+        // No tool ever ran, so the carry is the nudge alone.
+        assert_eq!(
+            a.next(&s, &[], "sum"),
+            Next::Restart {
+                carry: "you repeat".into()
+            }
+        );
+        for round in 0..MAX_LOOP_RESTARTS {
+            a.restart(vec![Message::user("fresh")]);
+            match a.next(&s, &[], "sum") {
+                Next::CallModel(r) => assert_eq!(r.temperature, s.loop_temperature),
+                other => panic!("unexpected {other:?}"),
+            }
+            for _ in 0..3 {
+                a.on_model_response(reply("thinking", vec![]), &nudges());
+            }
+            let restarted = matches!(a.next(&s, &[], "sum"), Next::Restart { .. });
+            assert_eq!(restarted, round + 1 < MAX_LOOP_RESTARTS, "round {round}");
         }
+        // Past the limit the loop stays in place, with the nudge and the raised temperature.
+        assert_eq!(a.messages.last(), Some(&Message::user("you repeat")));
+    }
+
+    #[test]
+    fn a_looping_call_is_dropped_unrun_and_the_last_real_result_carried() {
+        let s = RunSettings::default();
+        let mut a = StepAgent::new(0, vec![Message::user("step")]);
+        let done = call("d", "step_complete", "{}");
+        a.on_model_response(reply("", vec![done.clone()]), &nudges());
+        a.on_tool_results(vec![(done, ToolOutput::error("checks fail: line 7"))]);
+        let w = call("w", "write_files", "{\"files\":[]}");
+        for i in 0..3 {
+            a.on_model_response(reply("", vec![w.clone()]), &nudges());
+            if i < 2 {
+                a.on_tool_results(vec![(
+                    w.clone(),
+                    ToolOutput::ok("m.py unchanged: it already has exactly this content"),
+                )]);
+            }
+        }
+        assert!(a.pending_calls.is_empty());
+        assert_eq!(
+            a.next(&s, &[], "sum"),
+            Next::Restart {
+                carry: "you repeat\nThe last result before the repeats was:\n```\nERROR: checks fail: line 7\n```".into()
+            }
+        );
+        // Every call left in the old context still has its result.
+        let calls: usize = a.messages.iter().map(|m| m.tool_calls.len()).sum();
+        let results = a.messages.iter().filter(|m| m.role == Role::Tool).count();
+        assert_eq!(calls, results);
     }
 
     #[test]
     fn loop_nudge_never_splits_a_call_from_its_result() {
         let mut a = StepAgent::new(0, vec![Message::user("step")]);
+        a.loop_restarts = MAX_LOOP_RESTARTS;
         let c = call("x", "list_files", "{}");
         for _ in 0..3 {
             a.on_model_response(reply("", vec![c.clone()]), &nudges());

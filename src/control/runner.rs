@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::agent::{Next, Notice, Nudges, StepAgent};
+use super::context;
 use super::events::{Event, EventSink};
 use super::persist::RunDir;
 use super::planner;
@@ -499,12 +500,18 @@ impl<'a> Runner<'a> {
             })
             .collect();
         let tree = exec::truncate_head_tail(&self.ctx.store.tree()?, TREE_MAX_BYTES);
+        // A quarter of the window (about 3 characters a token) for the files themselves.
+        let contents = match s.domain {
+            Domain::Code => context::file_contents(&self.ctx.store, s.context_window * 3 / 4)?,
+            Domain::Dse | Domain::Text => String::new(),
+        };
         let user = prompts::render(
             "step_user.md",
             &json!({"task": self.state.task,
                     "plan": self.state.plan.iter().map(|p| p.text.clone()).collect::<Vec<_>>(),
                     "summaries": summaries, "tree": if tree.trim().is_empty() { "(no files yet)".to_string() } else { tree },
                     "carry": carry.unwrap_or_default(), "notes": notes, "step_number": index + 1,
+                    "contents": contents,
                     "total": self.state.plan.len(), "step": self.state.plan[index].text}),
         )?;
         Ok(vec![Message::system(system), Message::user(user)])

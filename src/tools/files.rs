@@ -195,11 +195,28 @@ impl Tool for WriteFiles {
         let mut lines = Vec::new();
         let mut failed = false;
         for f in &args.files {
+            let old = ctx.store.read(&f.path).ok();
             // Repeating a write is a common small-model loop; saying so breaks it sooner.
-            if ctx.store.read(&f.path).is_ok_and(|old| old == f.content) {
+            if old.as_deref() == Some(f.content.as_str()) {
+                failed = true;
                 lines.push(format!(
-                    "{} unchanged: it already has exactly this content. Move on to what the step still needs.",
+                    "{} unchanged: it already has exactly this content, so writing it again changes nothing. If a check fails, change the line its error points to (edit_file replaces one piece of text); otherwise go on with what the step still needs.",
                     f.path
+                ));
+                continue;
+            }
+            // A fresh small-model agent often "writes the tests" by overwriting the module with a
+            // stub; refusing a write that drops definitions keeps earlier steps' work.
+            let lost = old
+                .as_deref()
+                .map(|o| lost_definitions(&f.path, o, &f.content))
+                .unwrap_or_default();
+            if !lost.is_empty() {
+                failed = true;
+                lines.push(format!(
+                    "ERROR: {} was not written: it would remove {}, which the file defines now. Write the whole file with them kept, or use edit_file to change one part. If your step is about another file (tests go in test_*.py), write that file instead. To really remove them, delete the file first.",
+                    f.path,
+                    lost.join(", ")
                 ));
                 continue;
             }
@@ -227,6 +244,35 @@ impl Tool for WriteFiles {
             is_error: failed,
         })
     }
+}
+
+/// Top-level Python functions and classes that `old` defines and `new` does not.
+fn lost_definitions(path: &str, old: &str, new: &str) -> Vec<String> {
+    if !path.ends_with(".py") {
+        return Vec::new();
+    }
+    let kept = top_level_definitions(new);
+    top_level_definitions(old)
+        .into_iter()
+        .filter(|name| !kept.contains(name))
+        .collect()
+}
+
+fn top_level_definitions(source: &str) -> Vec<String> {
+    source
+        .lines()
+        .filter_map(|line| {
+            let rest = line
+                .strip_prefix("def ")
+                .or_else(|| line.strip_prefix("async def "))
+                .or_else(|| line.strip_prefix("class "))?;
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            (!name.is_empty()).then_some(name)
+        })
+        .collect()
 }
 
 /// A file written as one long line full of `\n` escapes: the model escaped its newlines twice.
@@ -377,7 +423,41 @@ mod tests {
         let out = WriteFiles.call(args, &c).await.expect("write again");
         assert_eq!(
             out,
-            ToolOutput::ok("a.py unchanged: it already has exactly this content. Move on to what the step still needs.")
+            ToolOutput::Text {
+                text: "a.py unchanged: it already has exactly this content, so writing it again changes nothing. If a check fails, change the line its error points to (edit_file replaces one piece of text); otherwise go on with what the step still needs.".into(),
+                is_error: true,
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_write_that_drops_definitions_is_refused_and_the_file_kept() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let c = ctx(dir.path());
+        let module = "import re\n\ndef word_count(t):\n    return len(t.split())\n\nclass Stats:\n    pass\n\nasync def fetch():\n    pass\n";
+        WriteFiles
+            .call(json!({"files": [{"path": "m.py", "content": module}]}), &c)
+            .await
+            .expect("write");
+        let stub = "def word_count(t):\n    # Your implementation here\n";
+        let out = WriteFiles
+            .call(json!({"files": [{"path": "m.py", "content": stub}]}), &c)
+            .await
+            .expect("call");
+        assert_eq!(out, ToolOutput::Text {
+            text: "ERROR: m.py was not written: it would remove Stats, fetch, which the file defines now. Write the whole file with them kept, or use edit_file to change one part. If your step is about another file (tests go in test_*.py), write that file instead. To really remove them, delete the file first.".into(),
+            is_error: true,
+        });
+        assert_eq!(c.store.read("m.py").expect("read"), module);
+        // Keeping every definition (and adding one) is an ordinary write; other file types are free.
+        let grown = format!("{module}\ndef extra():\n    pass\n");
+        let out = WriteFiles
+            .call(json!({"files": [{"path": "m.py", "content": grown}, {"path": "notes.md", "content": "x"}]}), &c)
+            .await
+            .expect("call");
+        assert_eq!(
+            out,
+            ToolOutput::ok("wrote m.py (13 lines)\nwrote notes.md (1 lines)")
         );
     }
 
