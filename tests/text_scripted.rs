@@ -86,12 +86,18 @@ async fn outline_three_chapters_a_fixed_check_and_an_assembled_book() {
                 assert!(!system.contains("pytest"), "{system}");
                 let user = user_prompt(req);
                 assert!(user.starts_with(&format!("# The whole task\n{}", GUIDE_TASK.trim())), "{user}");
-                assert!(user.contains("1. Write `outline.md`"), "{user}");
+                assert!(user.contains("1. Plan the document: call `write_outline`"), "{user}");
                 assert!(!user.contains("Shared notes"), "{user}");
+                // The outline step offers the structured outline tool first.
+                assert_eq!(req["tools"][0]["function"]["name"], json!("write_outline"));
             },
             calls(vec![(
-                "write_files",
-                json!({"files": [{"path": "outline.md", "content": OUTLINE}, {"path": "notes.md", "content": NOTES}]}),
+                "write_outline",
+                json!({"title": "Tidy Logs: A Field Guide", "chapters": [
+                    {"title": "Setting Up", "words": 60, "sections": ["Installing", "First Run"]},
+                    {"title": "Reading Logs", "words": 60, "sections": ["Levels"]},
+                    {"title": "Rotating Logs", "words": 60, "sections": ["Size Limits", "Retention"]}],
+                    "notes": ["Tool: logtidy", "Config file: logtidy.toml"]}),
             )]),
         ),
         complete("outline with 3 chapters and notes"),
@@ -182,7 +188,7 @@ async fn outline_three_chapters_a_fixed_check_and_an_assembled_book() {
             _ => None,
         })
         .collect();
-    let outline_step = "Write `outline.md`: the document's title as `# Title`, then 1 to 6 chapters, each a line `## Chapter N: Title {words=N}` followed by its `### Section` lines (2 to 5 sections each). Also write `notes.md`: the audience, the tone, and the names, terms and facts every chapter must agree on. Write no chapter yet; when both files are written, call `step_complete`.".to_string();
+    let outline_step = "Plan the document: call `write_outline` with its title, its chapters (1 to 6; each with a title, its target words and 2 to 5 section titles) and the notes every chapter must agree on (audience, tone, names and terms). It writes `outline.md` and `notes.md`. Write no chapter yet; then call `step_complete`.".to_string();
     assert_eq!(
         plans,
         vec![

@@ -32,6 +32,8 @@ pub struct Runner<'a> {
     state: RunState,
     ctx: ToolContext,
     tools: ToolRegistry,
+    /// The tools of a text run's first step, the outline.
+    outline_tools: ToolRegistry,
     counter: TokenCounter,
     session_start: Instant,
     base_elapsed_ms: u64,
@@ -93,6 +95,7 @@ impl<'a> Runner<'a> {
             state,
             ctx,
             tools,
+            outline_tools: ToolRegistry::text_outline_tools(),
             session_start: Instant::now(),
             base_elapsed_ms,
         })
@@ -344,7 +347,7 @@ impl<'a> Runner<'a> {
             loop_nudge: prompts::render("loop_nudge.md", &json!({"repeats": 3}))?,
         };
         let summarise = prompts::render("summarise.md", &json!({}))?;
-        let specs = self.tools.specs();
+        let specs = self.tools_for(index).specs();
         loop {
             for notice in agent.manage_context(&self.state.settings, &specs, &self.counter) {
                 self.notice(index, notice);
@@ -382,7 +385,7 @@ impl<'a> Runner<'a> {
                 Next::CallTools(calls) => {
                     let mut results = Vec::with_capacity(calls.len());
                     for call in calls {
-                        let output = self.tools.dispatch(&call, &self.ctx).await?;
+                        let output = self.tools_for(index).dispatch(&call, &self.ctx).await?;
                         self.state.totals.tool_calls += 1;
                         let (is_error, text) = match &output {
                             ToolOutput::Text { is_error, text } => (*is_error, text.clone()),
@@ -455,6 +458,13 @@ impl<'a> Runner<'a> {
             summary,
         });
         Ok(())
+    }
+
+    fn tools_for(&self, index: usize) -> &ToolRegistry {
+        match self.state.settings.domain {
+            Domain::Text if index == 0 => &self.outline_tools,
+            _ => &self.tools,
+        }
     }
 
     fn fresh_context(

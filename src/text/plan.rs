@@ -83,7 +83,7 @@ mod tests {
         );
         assert!(outline_instruction(4)
             .expect("render")
-            .contains("1 to 4 chapters"));
+            .contains("its chapters (1 to 4;"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod checks;
 mod dse;
 mod files;
+mod outline;
 mod plan;
 
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use crate::store::FileStore;
 pub use checks::{check_now, resolve_checks, Checker, RunChecks, StepComplete};
 pub use dse::{DseDescribeEnv, DseEvaluate, DseListEnvs, DseRunStudy};
 pub use files::{DeleteFiles, EditFile, ListFiles, ReadFiles, WriteFiles};
+pub use outline::WriteOutline;
 pub use plan::Plan;
 
 /// What a run's tools can reach.
@@ -133,6 +135,19 @@ impl ToolRegistry {
         r.register(Arc::new(DseDescribeEnv));
         r.register(Arc::new(DseEvaluate));
         r.register(Arc::new(DseRunStudy));
+        r
+    }
+
+    /// The outline step of a text run: `write_outline` first (small models favour the first
+    /// tool), no chapter-writing distractions beyond what fixing the outline needs.
+    pub fn text_outline_tools() -> Self {
+        let mut r = Self::default();
+        r.register(Arc::new(WriteOutline));
+        r.register(Arc::new(StepComplete));
+        r.register(Arc::new(ReadFiles));
+        r.register(Arc::new(EditFile));
+        r.register(Arc::new(WriteFiles));
+        r.register(Arc::new(RunChecks));
         r
     }
 
