@@ -195,6 +195,26 @@ impl Tool for WriteFiles {
         let mut lines = Vec::new();
         let mut failed = false;
         for f in &args.files {
+            let mut note = String::new();
+            let repaired = match f.path.ends_with(".py") {
+                true => super::pyfix::repair_broken_strings(&f.content),
+                false => None,
+            };
+            let content = match repaired {
+                Some((fixed, at)) => {
+                    note = format!(
+                        "; a line break inside a one-line string (line {}) was written as \\n, as you surely meant (inside JSON, send Python's \\n as \\\\n)",
+                        at.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ")
+                    );
+                    fixed
+                }
+                None => f.content.clone(),
+            };
+            let f = FileArg {
+                path: f.path.clone(),
+                content,
+            };
+            let f = &f;
             let old = ctx.store.read(&f.path).ok();
             // Repeating a write is a common small-model loop; saying so breaks it sooner.
             if old.as_deref() == Some(f.content.as_str()) {
@@ -229,7 +249,7 @@ impl Tool for WriteFiles {
                     ))
                 }
                 Ok(()) => lines.push(format!(
-                    "wrote {} ({} lines)",
+                    "wrote {} ({} lines){note}",
                     f.path,
                     f.content.lines().count()
                 )),
@@ -458,6 +478,22 @@ mod tests {
         assert_eq!(
             out,
             ToolOutput::ok("wrote m.py (13 lines)\nwrote notes.md (1 lines)")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_string_broken_by_a_json_newline_is_repaired_and_said() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let c = ctx(dir.path());
+        let args = json!({"files": [{"path": "t.py", "content": "def lines(t):\n    return t.split('\n')\n"}]});
+        let out = WriteFiles.call(args, &c).await.expect("write");
+        assert_eq!(
+            out,
+            ToolOutput::ok("wrote t.py (2 lines); a line break inside a one-line string (line 2) was written as \\n, as you surely meant (inside JSON, send Python's \\n as \\\\n)")
+        );
+        assert_eq!(
+            c.store.read("t.py").expect("read"),
+            "def lines(t):\n    return t.split('\\n')\n"
         );
     }
 

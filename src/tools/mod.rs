@@ -6,6 +6,7 @@ mod dse;
 mod files;
 mod outline;
 mod plan;
+mod pyfix;
 
 use std::sync::Arc;
 
