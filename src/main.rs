@@ -44,6 +44,20 @@ enum SimCommand {
     Dram(l2mac::sim::dram::cli::SimDramArgs),
 }
 
+/// The error and its causes, each cause once: many of our errors already quote their source
+/// in their own message, and anyhow's `{:#}` would print it a second time.
+fn describe(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -98,7 +112,7 @@ fn main() -> std::process::ExitCode {
     let code = match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", describe(&e));
             ExitCode::BadInput
         }
     };
