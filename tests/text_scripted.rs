@@ -67,9 +67,9 @@ fn system_prompt(req: &Value) -> String {
 }
 
 fn unit_step(file: &str, title: &str, sections: &[&str]) -> String {
-    let sections: Vec<String> = sections.iter().map(|s| format!("`## {s}`")).collect();
+    let sections: Vec<String> = sections.iter().map(|s| format!("`{s}`")).collect();
     format!(
-        "Write `{file}`: the heading `# {title}`, then the sections {}; about 60 words in all. Use the names, terms and facts in notes.md, and add to notes.md the new ones you decide; then call `step_complete`.",
+        "Write `{file}`: call `write_chapter` with that path and the text of each section ({}), about 60 words in all; l2mac adds the heading `# {title}` and the section headings. Use the names, terms and facts in notes.md, and put the new ones you decide in `new_notes`; then call `step_complete`.",
         sections.join(", ")
     )
 }
@@ -114,11 +114,17 @@ async fn outline_three_chapters_a_fixed_check_and_an_assembled_book() {
             write("chapters/01-setting-up.md", &ch1()),
         ),
         complete("chapter 1"),
-        // Step 3: chapter 2, which adds a fact to the notes.
-        calls(vec![(
-            "write_files",
-            json!({"files": [{"path": "chapters/02-reading-logs.md", "content": ch2()}, {"path": "notes.md", "content": NOTES_2}]}),
-        )]),
+        // Step 3: chapter 2 through write_chapter (l2mac adds the headings), which adds a fact
+        // to the notes.
+        expect(
+            |req| assert_eq!(req["tools"][0]["function"]["name"], json!("write_chapter")),
+            calls(vec![(
+                "write_chapter",
+                json!({"path": "chapters/02-reading-logs.md", "sections": [{"title": "Levels",
+                    "text": ch2().split_once("## Levels\n\n").map(|(_, body)| body.to_string())}],
+                    "new_notes": ["Default level: info"]}),
+            )]),
+        ),
         complete("chapter 2"),
         // Step 4: chapter 3 sees the new fact, forgets a section, is told, and fixes it.
         expect(

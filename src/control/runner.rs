@@ -85,7 +85,8 @@ impl<'a> Runner<'a> {
         let base_elapsed_ms = state.elapsed_ms;
         let tools = match state.settings.domain {
             Domain::Dse => ToolRegistry::dse_step_tools(),
-            _ => ToolRegistry::step_tools(),
+            Domain::Text => ToolRegistry::text_chapter_tools(),
+            Domain::Code => ToolRegistry::step_tools(),
         };
         Ok(Self {
             counter: TokenCounter::for_model(model.model_name()),

@@ -70,11 +70,11 @@ mod tests {
         assert_eq!(steps.len(), 3);
         assert_eq!(
             steps[0],
-            "Write `chapters/01-start.md`: the heading `# Chapter 1: Start`, then the sections `## Install`, `## Run`; about 500 words in all. Use the names, terms and facts in notes.md, and add to notes.md the new ones you decide; then call `step_complete`."
+            "Write `chapters/01-start.md`: call `write_chapter` with that path and the text of each section (`Install`, `Run`), about 500 words in all; l2mac adds the heading `# Chapter 1: Start` and the section headings. Use the names, terms and facts in notes.md, and put the new ones you decide in `new_notes`; then call `step_complete`."
         );
         assert_eq!(
             steps[1],
-            "Write `chapters/02-end.md`: the heading `# Chapter 2: End`; about 300 words in all. Use the names, terms and facts in notes.md, and add to notes.md the new ones you decide; then call `step_complete`."
+            "Write `chapters/02-end.md`: call `write_chapter` with that path and the text of each section, about 300 words in all; l2mac adds the heading `# Chapter 2: End` and the section headings. Use the names, terms and facts in notes.md, and put the new ones you decide in `new_notes`; then call `step_complete`."
         );
         assert!(
             steps[2].starts_with("Review the whole document"),

@@ -20,7 +20,7 @@ use crate::store::FileStore;
 pub use checks::{check_now, resolve_checks, Checker, RunChecks, StepComplete};
 pub use dse::{DseDescribeEnv, DseEvaluate, DseListEnvs, DseRunStudy};
 pub use files::{DeleteFiles, EditFile, ListFiles, ReadFiles, WriteFiles};
-pub use outline::WriteOutline;
+pub use outline::{WriteChapter, WriteOutline};
 pub use plan::Plan;
 
 /// What a run's tools can reach.
@@ -149,6 +149,21 @@ impl ToolRegistry {
         r.register(Arc::new(EditFile));
         r.register(Arc::new(WriteFiles));
         r.register(Arc::new(RunChecks));
+        r
+    }
+
+    /// The chapter and review steps of a text run: `write_chapter` first, the file tools for
+    /// notes and fixes after it.
+    pub fn text_chapter_tools() -> Self {
+        let mut r = Self::default();
+        r.register(Arc::new(WriteChapter));
+        r.register(Arc::new(StepComplete));
+        r.register(Arc::new(EditFile));
+        r.register(Arc::new(ReadFiles));
+        r.register(Arc::new(WriteFiles));
+        r.register(Arc::new(RunChecks));
+        r.register(Arc::new(ListFiles));
+        r.register(Arc::new(DeleteFiles));
         r
     }
 

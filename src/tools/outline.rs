@@ -1,7 +1,8 @@
-//! `write_outline`: the outline of a text run as structured arguments, rendered by us into the
-//! exact `outline.md` (and `notes.md`) format the text checks read. Small models asked to write
-//! that Markdown by hand copied the prompt instead; filling in fields is what they do reliably
-//! (the planner's forced `plan` call works the same way).
+//! `write_outline` and `write_chapter`: a text run's structure as structured arguments, rendered
+//! by us into the exact Markdown the text checks read (`outline.md`, `notes.md`, chapter files
+//! with their `#`/`##` headings). Small models asked to write that Markdown by hand copied the
+//! prompt or got the heading levels wrong; filling in fields and writing prose is what they do
+//! reliably (the planner's forced `plan` call works the same way).
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -128,6 +129,106 @@ impl Tool for WriteOutline {
     }
 }
 
+pub struct WriteChapter;
+
+#[derive(Deserialize)]
+struct Section {
+    title: String,
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct ChapterArgs {
+    path: String,
+    sections: Vec<Section>,
+    #[serde(default)]
+    new_notes: Vec<String>,
+}
+
+#[async_trait::async_trait]
+impl Tool for WriteChapter {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: "write_chapter".into(),
+            description: "Write one chapter of the outline: its file path and the text of each of its sections; l2mac adds the chapter and section headings. New names, terms or facts you decided go in new_notes (added to notes.md).".into(),
+            parameters: json!({"type": "object", "properties": {
+                "path": {"type": "string", "description": "the chapter's file, as named in your step"},
+                "sections": {"type": "array", "items": {"type": "object", "properties": {
+                    "title": {"type": "string", "description": "the section's title from the outline"},
+                    "text": {"type": "string", "description": "the section's prose (Markdown, no headings)"}},
+                    "required": ["title", "text"]}},
+                "new_notes": {"type": "array", "items": {"type": "string"}}},
+                "required": ["path", "sections"]}),
+        }
+    }
+
+    async fn call(&self, args: Value, ctx: &ToolContext) -> Result<ToolOutput, ToolError> {
+        let args: ChapterArgs = match parse_args("write_chapter", args) {
+            Ok(a) => a,
+            Err(e) => return Ok(e),
+        };
+        let outline = match crate::text::read_outline(&ctx.store) {
+            Ok(o) => o,
+            Err(e) => return Ok(ToolOutput::error(format!("no usable outline: {e}"))),
+        };
+        let path = args.path.trim().trim_start_matches("./");
+        let Some(unit) = outline.units.iter().find(|u| u.file == path) else {
+            let files: Vec<&str> = outline.units.iter().map(|u| u.file.as_str()).collect();
+            return Ok(ToolOutput::error(format!(
+                "`{path}` is not a chapter of outline.md; its chapter files are: {}",
+                files.join(", ")
+            )));
+        };
+        if args.sections.is_empty() {
+            return Ok(ToolOutput::error(
+                "`sections` is empty: give each section's title and text.",
+            ));
+        }
+        let mut text = format!("# {}\n", unit.title);
+        for section in &args.sections {
+            let title = one_line(section.title.trim_start_matches('#'));
+            let body = section.text.trim();
+            text.push_str(&format!("\n## {title}\n\n{body}\n"));
+        }
+        if let Err(e) = ctx.store.write(path, &text) {
+            return Ok(ToolOutput::error(format!("{path} was not written: {e}")));
+        }
+        let mut note = String::new();
+        if !args.new_notes.is_empty() {
+            let mut notes = ctx.store.read(crate::text::NOTES_FILE).unwrap_or_default();
+            if !notes.is_empty() && !notes.ends_with('\n') {
+                notes.push('\n');
+            }
+            for n in &args.new_notes {
+                let n = one_line(n.trim_start_matches(['-', '*']));
+                if !n.is_empty() && !notes.contains(&n) {
+                    notes.push_str(&format!("- {n}\n"));
+                }
+            }
+            if let Err(e) = ctx.store.write(crate::text::NOTES_FILE, &notes) {
+                return Ok(ToolOutput::error(format!("notes.md was not updated: {e}")));
+            }
+            note = format!("; notes.md has {} new notes", args.new_notes.len());
+        }
+        let words = crate::text::markdown::word_count(&text);
+        let tolerance = crate::text::DEFAULT_TOLERANCE;
+        let low = (unit.words as f64 * (1.0 - tolerance)).round() as usize;
+        let high = (unit.words as f64 * (1.0 + tolerance)).round() as usize;
+        let verdict = if words < low {
+            format!("too short: write more in the sections, at least {low} words in all")
+        } else if words > high {
+            format!("too long: cut it to at most {high} words")
+        } else {
+            "within the target".to_string()
+        };
+        Ok(ToolOutput::ok(format!(
+            "wrote {path}: {} sections, {words} words (target {}, {verdict}){note}",
+            args.sections.len(),
+            unit.words
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,5 +282,53 @@ mod tests {
             ToolOutput::error("chapter 1 (`A`) has `words` 0: give its target length in words.")
         );
         assert!(ctx.store.read("outline.md").is_err());
+    }
+
+    #[tokio::test]
+    async fn a_chapter_gets_its_headings_from_the_outline_and_its_length_judged() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ctx = ToolContext::new(FileStore::open(dir.path()).expect("store"));
+        ctx.store
+            .write(
+                "outline.md",
+                "# G\n\n## Chapter 1: Why Logs {words=50}\n### Lines\n### Levels\n",
+            )
+            .expect("write");
+        ctx.store
+            .write("notes.md", "- term: log line")
+            .expect("write");
+        let out = WriteChapter
+            .call(
+                json!({"path": "chapters/01-why-logs.md", "sections": [
+                    {"title": "## Lines", "text": "One event, one line."},
+                    {"title": "Levels", "text": "Use info by default."}],
+                    "new_notes": ["default level: info"]}),
+                &ctx,
+            )
+            .await
+            .expect("call");
+        assert_eq!(
+            out,
+            ToolOutput::ok("wrote chapters/01-why-logs.md: 2 sections, 14 words (target 50, too short: write more in the sections, at least 35 words in all); notes.md has 1 new notes")
+        );
+        assert_eq!(
+            ctx.store.read("chapters/01-why-logs.md").expect("read"),
+            "# Chapter 1: Why Logs\n\n## Lines\n\nOne event, one line.\n\n## Levels\n\nUse info by default.\n"
+        );
+        assert_eq!(
+            ctx.store.read("notes.md").expect("read"),
+            "- term: log line\n- default level: info\n"
+        );
+        let out = WriteChapter
+            .call(
+                json!({"path": "chapters/02-x.md", "sections": [{"title": "A", "text": "b"}]}),
+                &ctx,
+            )
+            .await
+            .expect("call");
+        assert_eq!(
+            out,
+            ToolOutput::error("`chapters/02-x.md` is not a chapter of outline.md; its chapter files are: chapters/01-why-logs.md")
+        );
     }
 }
