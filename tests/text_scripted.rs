@@ -223,6 +223,11 @@ async fn outline_three_chapters_a_fixed_check_and_an_assembled_book() {
         ch3.replace("(01-setting-up.md#installing)", "(#installing)")
     );
     assert_eq!(book, want);
+    // write_chapter appended the new fact to the outline step's notes.
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("notes.md")).expect("notes.md"),
+        NOTES_2
+    );
 
     let html = std::fs::read_to_string(dir.path().join("book.html")).expect("book.html");
     assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
