@@ -5,8 +5,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use l2mac::exec::{
-    bwrap_available, run_check, run_checks, CheckOutcome, CheckSpec, ExecError, ExecOptions,
-    SandboxMode, MODE_BWRAP, MODE_PLAIN,
+    bwrap_available, pytest_available, run_check, run_checks, CheckOutcome, CheckSpec, ExecError,
+    ExecOptions, SandboxMode, MODE_BWRAP, MODE_PLAIN,
 };
 
 fn spec(name: &str, command: &str) -> CheckSpec {
@@ -220,13 +220,6 @@ async fn no_tests_collected_is_a_failure_when_tests_are_expected() {
             "running 0 tests\nrunning 2 tests\n"
         )
     );
-}
-
-fn pytest_available() -> bool {
-    std::process::Command::new("python3")
-        .args(["-m", "pytest", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 #[tokio::test]

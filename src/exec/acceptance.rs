@@ -50,6 +50,14 @@ pub async fn score_with_pytest(
     })
 }
 
+/// Whether `python3 -m pytest` works here (scoring needs it; `scripts/test.sh` installs it).
+pub fn pytest_available() -> bool {
+    std::process::Command::new("python3")
+        .args(["-m", "pytest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 fn copy_tree(from: &Path, to: &Path) -> Result<(), ExecError> {
     let dir_error = |source: std::io::Error| ExecError::Dir {
         path: from.display().to_string(),
@@ -78,16 +86,9 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), ExecError> {
 mod tests {
     use super::*;
 
-    fn python_with_pytest() -> bool {
-        std::process::Command::new("python3")
-            .args(["-c", "import pytest"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }
-
     #[tokio::test]
     async fn hidden_tests_score_a_copy_and_leave_the_project_alone() {
-        if !python_with_pytest() {
+        if !pytest_available() {
             eprintln!("skipped: python3 with pytest is not installed");
             return;
         }
@@ -124,7 +125,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_project_without_tests_scores_zero() {
-        if !python_with_pytest() {
+        if !pytest_available() {
             eprintln!("skipped: python3 with pytest is not installed");
             return;
         }

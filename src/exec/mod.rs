@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 use tokio::task::JoinHandle;
 
-pub use acceptance::{score_with_pytest, PytestScore};
+pub use acceptance::{pytest_available, score_with_pytest, PytestScore};
 pub use capture::{truncate_head_tail, Capture, TestEvidence};
 pub use detect::{detect_checks, shell_quote};
 pub use pytest::pytest_counts;
