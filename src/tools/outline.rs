@@ -12,9 +12,13 @@ use crate::llm::ToolSpec;
 
 pub struct WriteOutline;
 
+// Field names are chosen so that their alphabetical order (the order serde_json gives a schema,
+// and so the order a grammar-constrained model fills them in) is the natural one: a title before
+// the sections that belong to it, a heading before its prose.
 #[derive(Deserialize)]
 struct Chapter {
-    title: String,
+    #[serde(alias = "title")]
+    heading: String,
     words: u64,
     #[serde(default)]
     sections: Vec<String>,
@@ -22,7 +26,8 @@ struct Chapter {
 
 #[derive(Deserialize)]
 struct OutlineArgs {
-    title: String,
+    #[serde(alias = "title")]
+    book_title: String,
     chapters: Vec<Chapter>,
     #[serde(default)]
     notes: Vec<String>,
@@ -48,16 +53,36 @@ fn one_line(s: &str) -> String {
 }
 
 fn render(args: &OutlineArgs) -> Result<(String, String), String> {
-    let title = one_line(args.title.trim_start_matches('#'));
+    let title = one_line(args.book_title.trim_start_matches('#'));
     if title.is_empty() {
         return Err("`title` is empty: give the document's title.".into());
     }
     if args.chapters.is_empty() {
         return Err("`chapters` is empty: give at least one {title, words, sections}.".into());
     }
+    // A small model tends to give every chapter the same sections (the task's own list); the
+    // chapters would then all say the same thing.
+    let mut seen = std::collections::BTreeMap::new();
+    for (i, ch) in args.chapters.iter().enumerate() {
+        for s in &ch.sections {
+            let key = one_line(s.trim_start_matches('#')).to_lowercase();
+            if key.is_empty() {
+                continue;
+            }
+            if let Some(first) = seen.insert(key, i + 1) {
+                if first != i + 1 {
+                    return Err(format!(
+                        "the section `{}` is in chapter {first} and chapter {}: give each chapter its own sections, about what that chapter alone covers.",
+                        one_line(s.trim_start_matches('#')),
+                        i + 1
+                    ));
+                }
+            }
+        }
+    }
     let mut outline = format!("# {title}\n");
     for (i, ch) in args.chapters.iter().enumerate() {
-        let name = one_line(bare_title(ch.title.trim_start_matches('#')));
+        let name = one_line(bare_title(ch.heading.trim_start_matches('#')));
         if name.is_empty() {
             return Err(format!("chapter {} has an empty `title`.", i + 1));
         }
@@ -96,14 +121,14 @@ impl Tool for WriteOutline {
             name: "write_outline".into(),
             description: "Write outline.md and notes.md from the document's title, its chapters (each with a title, target words and section titles) and the notes every chapter must agree on.".into(),
             parameters: json!({"type": "object", "properties": {
-                "title": {"type": "string", "description": "the document's title"},
+                "book_title": {"type": "string", "description": "the document's title"},
                 "chapters": {"type": "array", "items": {"type": "object", "properties": {
-                    "title": {"type": "string", "description": "the chapter's title, without 'Chapter N'"},
-                    "words": {"type": "integer", "description": "target length in words"},
-                    "sections": {"type": "array", "items": {"type": "string"}, "description": "2 to 5 section titles"}},
-                    "required": ["title", "words", "sections"]}},
+                    "heading": {"type": "string", "description": "the chapter's title, without 'Chapter N'"},
+                    "sections": {"type": "array", "items": {"type": "string"}, "description": "2 to 5 titles of this chapter's own sections, each different"},
+                    "words": {"type": "integer", "description": "target length in words"}},
+                    "required": ["heading", "sections", "words"]}},
                 "notes": {"type": "array", "items": {"type": "string"}, "description": "audience, tone, and the names and terms every chapter uses, one short note each"}},
-                "required": ["title", "chapters", "notes"]}),
+                "required": ["book_title", "chapters", "notes"]}),
         }
     }
 
@@ -133,8 +158,10 @@ pub struct WriteChapter;
 
 #[derive(Deserialize)]
 struct Section {
-    title: String,
-    text: String,
+    #[serde(alias = "title")]
+    heading: String,
+    #[serde(alias = "text")]
+    prose: String,
 }
 
 #[derive(Deserialize)]
@@ -150,13 +177,13 @@ impl Tool for WriteChapter {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
             name: "write_chapter".into(),
-            description: "Write one chapter of the outline: its file path and the text of each of its sections; l2mac adds the chapter and section headings. New names, terms or facts you decided go in new_notes (added to notes.md).".into(),
+            description: "Write one chapter of the outline: its file path and, for each of its sections, the heading and the prose (several paragraphs); l2mac adds the chapter and section headings. New names, terms or facts you decided go in new_notes (added to notes.md).".into(),
             parameters: json!({"type": "object", "properties": {
                 "path": {"type": "string", "description": "the chapter's file, as named in your step"},
                 "sections": {"type": "array", "items": {"type": "object", "properties": {
-                    "title": {"type": "string", "description": "the section's title from the outline"},
-                    "text": {"type": "string", "description": "the section's prose (Markdown, no headings)"}},
-                    "required": ["title", "text"]}},
+                    "heading": {"type": "string", "description": "the section's title from the outline"},
+                    "prose": {"type": "string", "description": "the section's text: several full paragraphs of prose (Markdown, no headings)"}},
+                    "required": ["heading", "prose"]}},
                 "new_notes": {"type": "array", "items": {"type": "string"}}},
                 "required": ["path", "sections"]}),
         }
@@ -186,8 +213,8 @@ impl Tool for WriteChapter {
         }
         let mut text = format!("# {}\n", unit.title);
         for section in &args.sections {
-            let title = one_line(section.title.trim_start_matches('#'));
-            let body = section.text.trim();
+            let title = one_line(section.heading.trim_start_matches('#'));
+            let body = section.prose.trim();
             text.push_str(&format!("\n## {title}\n\n{body}\n"));
         }
         if let Err(e) = ctx.store.write(path, &text) {
@@ -282,6 +309,20 @@ mod tests {
             ToolOutput::error("chapter 1 (`A`) has `words` 0: give its target length in words.")
         );
         assert!(ctx.store.read("outline.md").is_err());
+        let out = WriteOutline
+            .call(
+                json!({"book_title": "G", "chapters": [
+                    {"heading": "A", "words": 100, "sections": ["Why logs", "Levels"]},
+                    {"heading": "B", "words": 100, "sections": ["Rotation", "why LOGS"]}], "notes": []}),
+                &ctx,
+            )
+            .await
+            .expect("call");
+        assert_eq!(
+            out,
+            ToolOutput::error("the section `why LOGS` is in chapter 1 and chapter 2: give each chapter its own sections, about what that chapter alone covers.")
+        );
+        assert!(ctx.store.read("outline.md").is_err());
     }
 
     #[tokio::test]
@@ -300,7 +341,7 @@ mod tests {
         let out = WriteChapter
             .call(
                 json!({"path": "chapters/01-why-logs.md", "sections": [
-                    {"title": "## Lines", "text": "One event, one line."},
+                    {"heading": "## Lines", "prose": "One event, one line."},
                     {"title": "Levels", "text": "Use info by default."}],
                     "new_notes": ["default level: info"]}),
                 &ctx,
