@@ -211,12 +211,40 @@ impl Tool for WriteChapter {
                 "`sections` is empty: give each section's title and text.",
             ));
         }
-        let mut text = format!("# {}\n", unit.title);
+        // Sections merge into what the file has: a small model writes a few hundred words per
+        // call, so a long chapter is grown one section at a time without losing the others.
+        let mut sections = ctx
+            .store
+            .read(path)
+            .map(|old| split_sections(&old))
+            .unwrap_or_default();
         for section in &args.sections {
-            let title = one_line(section.heading.trim_start_matches('#'));
-            let body = section.prose.trim();
-            text.push_str(&format!("\n## {title}\n\n{body}\n"));
+            let heading = one_line(section.heading.trim_start_matches('#'));
+            let prose = section.prose.trim().to_string();
+            match sections
+                .iter_mut()
+                .find(|(h, _)| h.eq_ignore_ascii_case(&heading))
+            {
+                Some(slot) => slot.1 = prose,
+                None => sections.push((heading, prose)),
+            }
         }
+        // Outline order first, then any extra sections in the order they came.
+        let rank = |h: &str| {
+            unit.sections
+                .iter()
+                .position(|s| s.eq_ignore_ascii_case(h))
+                .unwrap_or(usize::MAX)
+        };
+        sections.sort_by_key(|(h, _)| rank(h));
+        let mut text = format!("# {}\n", unit.title);
+        for (heading, prose) in &sections {
+            text.push_str(&format!("\n## {heading}\n\n{prose}\n"));
+        }
+        let per_section: Vec<String> = sections
+            .iter()
+            .map(|(h, p)| format!("{h}: {}", crate::text::markdown::word_count(p)))
+            .collect();
         if let Err(e) = ctx.store.write(path, &text) {
             return Ok(ToolOutput::error(format!("{path} was not written: {e}")));
         }
@@ -242,18 +270,37 @@ impl Tool for WriteChapter {
         let low = (unit.words as f64 * (1.0 - tolerance)).round() as usize;
         let high = (unit.words as f64 * (1.0 + tolerance)).round() as usize;
         let verdict = if words < low {
-            format!("too short: write more in the sections, at least {low} words in all")
+            format!("too short: at least {low} words in all; call write_chapter again with just the shortest sections, each with more paragraphs (the other sections are kept)")
         } else if words > high {
             format!("too long: cut it to at most {high} words")
         } else {
             "within the target".to_string()
         };
         Ok(ToolOutput::ok(format!(
-            "wrote {path}: {} sections, {words} words (target {}, {verdict}){note}",
-            args.sections.len(),
-            unit.words
+            "wrote {path}: {} sections, {words} words (target {}, {verdict}){note}. Words per section: {}",
+            sections.len(),
+            unit.words,
+            per_section.join("; ")
         )))
     }
+}
+
+/// A chapter file's `##` sections as (heading, prose); the `#` title and anything before the
+/// first section are dropped (the tool writes them again).
+fn split_sections(src: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in src.lines() {
+        if let Some(h) = line.strip_prefix("## ") {
+            out.push((one_line(h), String::new()));
+        } else if let Some((_, prose)) = out.last_mut() {
+            prose.push_str(line);
+            prose.push('\n');
+        }
+    }
+    for (_, prose) in &mut out {
+        *prose = prose.trim().to_string();
+    }
+    out
 }
 
 #[cfg(test)]
@@ -350,7 +397,7 @@ mod tests {
             .expect("call");
         assert_eq!(
             out,
-            ToolOutput::ok("wrote chapters/01-why-logs.md: 2 sections, 14 words (target 50, too short: write more in the sections, at least 35 words in all); notes.md has 1 new notes")
+            ToolOutput::ok("wrote chapters/01-why-logs.md: 2 sections, 14 words (target 50, too short: at least 35 words in all; call write_chapter again with just the shortest sections, each with more paragraphs (the other sections are kept)); notes.md has 1 new notes. Words per section: Lines: 4; Levels: 4")
         );
         assert_eq!(
             ctx.store.read("chapters/01-why-logs.md").expect("read"),
@@ -359,6 +406,19 @@ mod tests {
         assert_eq!(
             ctx.store.read("notes.md").expect("read"),
             "- term: log line\n- default level: info\n"
+        );
+        // Growing one section keeps the other, in outline order.
+        WriteChapter
+            .call(
+                json!({"path": "chapters/01-why-logs.md", "sections": [
+                    {"heading": "Lines", "prose": "One event, one line.\n\nNever two."}]}),
+                &ctx,
+            )
+            .await
+            .expect("call");
+        assert_eq!(
+            ctx.store.read("chapters/01-why-logs.md").expect("read"),
+            "# Chapter 1: Why Logs\n\n## Lines\n\nOne event, one line.\n\nNever two.\n\n## Levels\n\nUse info by default.\n"
         );
         let out = WriteChapter
             .call(
