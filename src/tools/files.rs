@@ -194,6 +194,7 @@ impl Tool for WriteFiles {
         }
         let mut lines = Vec::new();
         let mut failed = false;
+        let mut unchanged = 0;
         for f in &args.files {
             let mut note = String::new();
             let repaired = match f.path.ends_with(".py") {
@@ -219,6 +220,7 @@ impl Tool for WriteFiles {
             // Repeating a write is a common small-model loop; saying so breaks it sooner.
             if old.as_deref() == Some(f.content.as_str()) {
                 failed = true;
+                unchanged += 1;
                 lines.push(format!(
                     "{} unchanged: it already has exactly this content, so writing it again changes nothing. If a check fails, change the line its error points to (edit_file replaces one piece of text); otherwise go on with what the step still needs.",
                     f.path
@@ -259,10 +261,42 @@ impl Tool for WriteFiles {
                 }
             }
         }
+        if unchanged == args.files.len() {
+            return finish_on_repeat(&args.files, lines, ctx).await;
+        }
         Ok(ToolOutput::Text {
             text: lines.join("\n"),
             is_error: failed,
         })
+    }
+}
+
+/// Every file of the write was already on disk as given. A small model that writes the same
+/// files again believes its step is done but rarely says so, so the step is checked as if it had
+/// called `step_complete`: it ends when that would pass, and otherwise the model sees why not.
+async fn finish_on_repeat(
+    files: &[FileArg],
+    lines: Vec<String>,
+    ctx: &ToolContext,
+) -> Result<ToolOutput, ToolError> {
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let summary = format!(
+        "wrote {} (the step ended when the same content was written again and the checks passed)",
+        paths.join(", ")
+    );
+    match super::StepComplete
+        .call(json!({ "summary": summary }), ctx)
+        .await?
+    {
+        ToolOutput::Text { text, .. } => Ok(ToolOutput::Text {
+            text: format!(
+                "{}\nSo the step was checked as if you had called step_complete: {}",
+                lines.join("\n"),
+                text.trim_start_matches("ERROR: ")
+            ),
+            is_error: true,
+        }),
+        done => Ok(done),
     }
 }
 
@@ -435,19 +469,30 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn rewriting_the_same_content_is_reported_as_unchanged() {
+    async fn writing_the_same_files_again_ends_the_step_when_its_checks_pass() {
         let dir = tempfile::tempdir().expect("tmp");
         let c = ctx(dir.path());
-        let args = json!({"files": [{"path": "a.py", "content": "x = 1\n"}]});
-        WriteFiles.call(args.clone(), &c).await.expect("write");
-        let out = WriteFiles.call(args, &c).await.expect("write again");
-        assert_eq!(
-            out,
-            ToolOutput::Text {
-                text: "a.py unchanged: it already has exactly this content, so writing it again changes nothing. If a check fails, change the line its error points to (edit_file replaces one piece of text); otherwise go on with what the step still needs.".into(),
-                is_error: true,
+        let good = json!({"files": [{"path": "a.py", "content": "x = 1\n"}]});
+        WriteFiles.call(good.clone(), &c).await.expect("write");
+        match WriteFiles.call(good, &c).await.expect("write again") {
+            ToolOutput::StepComplete { summary, checks } => {
+                assert_eq!(summary, "wrote a.py (the step ended when the same content was written again and the checks passed)");
+                assert!(checks.contains("PASS python syntax"), "{checks}");
             }
-        );
+            other => panic!("expected the step to end, got {other:?}"),
+        }
+        let bad = json!({"files": [{"path": "b.py", "content": "def f(:\n"}]});
+        WriteFiles.call(bad.clone(), &c).await.expect("write");
+        match WriteFiles.call(bad, &c).await.expect("write again") {
+            ToolOutput::Text {
+                text,
+                is_error: true,
+            } => {
+                assert!(text.starts_with("b.py unchanged: it already has exactly this content, so writing it again changes nothing. If a check fails, change the line its error points to (edit_file replaces one piece of text); otherwise go on with what the step still needs.\nSo the step was checked as if you had called step_complete: the step is not complete because checks fail."), "{text}");
+                assert!(text.contains("FAIL python syntax"), "{text}");
+            }
+            other => panic!("expected the failing check, got {other:?}"),
+        }
     }
 
     #[tokio::test]
