@@ -270,7 +270,18 @@ impl Tool for WriteChapter {
         let low = (unit.words as f64 * (1.0 - tolerance)).round() as usize;
         let high = (unit.words as f64 * (1.0 + tolerance)).round() as usize;
         let verdict = if words < low {
-            format!("too short: at least {low} words in all; call write_chapter again with just the shortest sections, each with more paragraphs (the other sections are kept)")
+            // A small model extends best when told one section and one number; "the shortest
+            // sections" alone grew a chapter by ~30 words a turn.
+            let per = unit.words as usize / sections.len().max(1);
+            let shortest = sections
+                .iter()
+                .min_by_key(|(_, p)| crate::text::markdown::word_count(p))
+                .map(|(h, p)| (h.as_str(), crate::text::markdown::word_count(p)))
+                .unwrap_or(("", 0));
+            format!(
+                "too short: at least {low} words in all. Next: call write_chapter with only the section `{}` (it has {} words; give it about {per}: two or three more paragraphs, keeping what it says); the other sections are kept",
+                shortest.0, shortest.1
+            )
         } else if words > high {
             format!("too long: cut it to at most {high} words")
         } else {
@@ -397,7 +408,7 @@ mod tests {
             .expect("call");
         assert_eq!(
             out,
-            ToolOutput::ok("wrote chapters/01-why-logs.md: 2 sections, 14 words (target 50, too short: at least 35 words in all; call write_chapter again with just the shortest sections, each with more paragraphs (the other sections are kept)); notes.md has 1 new notes. Words per section: Lines: 4; Levels: 4")
+            ToolOutput::ok("wrote chapters/01-why-logs.md: 2 sections, 14 words (target 50, too short: at least 35 words in all. Next: call write_chapter with only the section `Lines` (it has 4 words; give it about 25: two or three more paragraphs, keeping what it says); the other sections are kept); notes.md has 1 new notes. Words per section: Lines: 4; Levels: 4")
         );
         assert_eq!(
             ctx.store.read("chapters/01-why-logs.md").expect("read"),
