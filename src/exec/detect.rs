@@ -9,11 +9,16 @@ use crate::store::{is_ignored_dir_name, is_ignored_file_name};
 /// npm writes this as the test script of a fresh package.json; running it only ever fails.
 const NPM_PLACEHOLDER_TEST: &str = "echo \"Error: no test specified\" && exit 1";
 
-/// Checks for `dir`: a Python syntax check over every `.py` file, pytest when there are Python test
+/// Run by the "python imports" check; see the file for what it counts as a failure.
+const IMPORT_CHECK_SCRIPT: &str = include_str!("import_check.py");
+
+/// Checks for `dir`: a Python syntax check over every `.py` file, an import of every module that
+/// is not a test (a stray name or a circular import compiles but breaks every user), pytest when there are Python test
 /// files (`test_*.py`, `*_test.py`, or any `.py` under `tests/`), `cargo test` for a Cargo.toml, `npm test` for a package.json with a real
 /// test script. Caches, build output and `.l2mac/` are not looked into; symlinks are not followed.
 pub fn detect_checks(dir: &Path) -> Vec<CheckSpec> {
     let mut py_files = Vec::new();
+    let mut modules = Vec::new();
     let mut has_py_tests = false;
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(false)
@@ -41,6 +46,8 @@ pub fn detect_checks(dir: &Path) -> Vec<CheckSpec> {
         };
         if name.starts_with("test_") || name.ends_with("_test.py") || rel.starts_with("tests/") {
             has_py_tests = true;
+        } else if let Some(module) = module_name(rel) {
+            modules.push(module);
         }
         py_files.push(rel.to_string());
     }
@@ -51,6 +58,27 @@ pub fn detect_checks(dir: &Path) -> Vec<CheckSpec> {
         checks.push(CheckSpec {
             name: "python syntax".to_string(),
             command: format!("python3 -m py_compile {}", args.join(" ")),
+        });
+    }
+    if !modules.is_empty() {
+        // A `src/` layout imports its packages by their own names.
+        let src_layout =
+            modules.iter().any(|m| m.starts_with("src.")) && !dir.join("src/__init__.py").is_file();
+        let modules: Vec<String> = modules
+            .into_iter()
+            .map(|m| match m.strip_prefix("src.") {
+                Some(rest) if src_layout => rest.to_string(),
+                _ => m,
+            })
+            .collect();
+        checks.push(CheckSpec {
+            name: "python imports".to_string(),
+            command: format!(
+                "{}python3 -c {} {}",
+                if src_layout { "PYTHONPATH=src " } else { "" },
+                shell_quote(IMPORT_CHECK_SCRIPT),
+                modules.join(" ")
+            ),
         });
     }
     if has_py_tests {
@@ -72,6 +100,27 @@ pub fn detect_checks(dir: &Path) -> Vec<CheckSpec> {
         });
     }
     checks
+}
+
+/// The dotted module name of a project-relative `.py` path, or `None` for what is not imported
+/// as a module: tests' helpers, `setup.py`, `__main__.py`, names that are not identifiers.
+fn module_name(rel: &str) -> Option<String> {
+    let stem = rel.strip_suffix(".py")?;
+    let mut parts: Vec<&str> = stem.split('/').collect();
+    if matches!(parts.last(), Some(&"__init__")) {
+        parts.pop();
+    }
+    let last = *parts.last()?;
+    if matches!(last, "setup" | "conftest" | "__main__") {
+        return None;
+    }
+    let ident = |p: &&str| {
+        p.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    parts.iter().all(ident).then(|| parts.join("."))
 }
 
 fn has_npm_test_script(package_json: &Path) -> bool {
@@ -106,6 +155,38 @@ pub fn shell_quote(arg: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn module_names() {
+        let names: Vec<Option<String>> = [
+            "main.py",
+            "inventory/__init__.py",
+            "inventory/models.py",
+            "src/pkg/core.py",
+            "setup.py",
+            "pkg/__main__.py",
+            "conftest.py",
+            "my util.py",
+            "2fast.py",
+            "a-b/c.py",
+        ]
+        .iter()
+        .map(|p| module_name(p))
+        .collect();
+        let want = [
+            Some("main"),
+            Some("inventory"),
+            Some("inventory.models"),
+            Some("src.pkg.core"),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ];
+        assert_eq!(names, want.map(|w| w.map(String::from)).to_vec());
+    }
 
     #[test]
     fn quoting() {
