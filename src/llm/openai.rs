@@ -211,7 +211,7 @@ impl OpenAiClient {
         if self.options.compat.single_forced_tool && single_tool::applies(request) {
             let body = self.request_body(&single_tool::wrap(request));
             let raw = self.options.retry.run(|| self.post_once(&body)).await?;
-            return parse_response(&raw).map(single_tool::unwrap);
+            return parse_response(&raw).map(|r| single_tool::unwrap(r, &request.tools));
         }
         let body = self.request_body(request);
         let raw = self.options.retry.run(|| self.post_once(&body)).await?;

@@ -66,9 +66,11 @@ pub fn wrap(request: &ChatRequest) -> ChatRequest {
     }
 }
 
-/// Turns `act {name, arguments}` calls back into calls of the real tools. A call that cannot be
+/// Turns `act {name, arguments}` calls back into calls of the real tools (`tools`, the request's
+/// own). A call without its `name` goes to the one tool its arguments fit, if exactly one does
+/// (the 1.5B model sometimes sends just `{"arguments": {"files": ...}}`). A call that cannot be
 /// unfolded keeps the name `act`, so the tool layer reports it to the model.
-pub fn unwrap(mut response: ChatResponse) -> ChatResponse {
+pub fn unwrap(mut response: ChatResponse, tools: &[ToolSpec]) -> ChatResponse {
     for call in &mut response.message.tool_calls {
         if call.name != ACT {
             continue;
@@ -76,10 +78,14 @@ pub fn unwrap(mut response: ChatResponse) -> ChatResponse {
         let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(&call.arguments) else {
             continue;
         };
-        let Some(name) = obj.get("name").and_then(Value::as_str) else {
-            continue;
+        let name = match obj.get("name").and_then(Value::as_str) {
+            Some(name) => name.to_string(),
+            None => match obj.get("arguments").and_then(|a| fitting_tool(a, tools)) {
+                Some(name) => name,
+                None => continue,
+            },
         };
-        call.name = name.to_string();
+        call.name = name;
         call.arguments = match obj.get("arguments") {
             Some(Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
@@ -87,6 +93,23 @@ pub fn unwrap(mut response: ChatResponse) -> ChatResponse {
         };
     }
     response
+}
+
+/// The only tool whose schema `args` fits: every required property given, none unknown.
+fn fitting_tool(args: &Value, tools: &[ToolSpec]) -> Option<String> {
+    let given = args.as_object()?;
+    let fits = |t: &&ToolSpec| {
+        let props = t.parameters.get("properties").and_then(Value::as_object);
+        let required = t.parameters.get("required").and_then(Value::as_array);
+        let known = |k: &String| props.is_some_and(|p| p.contains_key(k));
+        let present = |r: &Value| r.as_str().is_some_and(|r| given.contains_key(r));
+        !given.is_empty()
+            && given.keys().all(known)
+            && required.map_or(true, |r| r.iter().all(present))
+    };
+    let mut matching = tools.iter().filter(fits);
+    let first = matching.next()?;
+    matching.next().is_none().then(|| first.name.clone())
 }
 
 #[cfg(test)]
@@ -159,7 +182,7 @@ mod tests {
             usage: Usage::default(),
             finish_reason: None,
         };
-        let back = unwrap(reply);
+        let back = unwrap(reply, &req.tools);
         assert_eq!(
             back.message.tool_calls,
             vec![ToolCall {
@@ -168,6 +191,55 @@ mod tests {
                 arguments: "{\"x\":\"b\"}".into()
             }]
         );
+    }
+
+    #[test]
+    fn a_call_without_its_name_goes_to_the_one_tool_its_arguments_fit() {
+        let spec = |name: &str, props: Value, required: Value| ToolSpec {
+            name: name.into(),
+            description: String::new(),
+            parameters: json!({"type": "object", "properties": props, "required": required}),
+        };
+        let tools = [
+            spec("write_files", json!({"files": {}}), json!(["files"])),
+            spec("read_file", json!({"path": {}}), json!(["path"])),
+            spec("delete_file", json!({"path": {}}), json!(["path"])),
+            spec("run_checks", json!({}), json!([])),
+        ];
+        let reply = |args: &str| ChatResponse {
+            message: Message {
+                role: Role::Assistant,
+                content: String::new(),
+                tool_calls: vec![ToolCall {
+                    id: "c".into(),
+                    name: "act".into(),
+                    arguments: args.into(),
+                }],
+                tool_call_id: None,
+            },
+            usage: Usage::default(),
+            finish_reason: None,
+        };
+        let names = |args: &str| {
+            let call = &unwrap(reply(args), &tools).message.tool_calls[0];
+            (call.name.clone(), call.arguments.clone())
+        };
+        assert_eq!(
+            names(r#"{"arguments": {"files": [{"path": "a.py"}]}}"#),
+            (
+                "write_files".into(),
+                r#"{"files":[{"path":"a.py"}]}"#.into()
+            )
+        );
+        // Two tools take a `path`, none takes `body`, and `{}` fits nothing for sure: left as
+        // `act`, which the tool layer reports to the model.
+        for ambiguous in [
+            r#"{"arguments": {"path": "a.py"}}"#,
+            r#"{"arguments": {"body": 1}}"#,
+            r#"{"arguments": {}}"#,
+        ] {
+            assert_eq!(names(ambiguous).0, "act", "{ambiguous}");
+        }
     }
 
     #[test]
