@@ -194,7 +194,7 @@ async fn outline_three_chapters_a_fixed_check_and_an_assembled_book() {
             _ => None,
         })
         .collect();
-    let outline_step = "Plan the document: call `write_outline` with its title, its chapters (1 to 6; each with a title, its target words and 2 to 5 section titles) and the notes every chapter must agree on (audience, tone, names and terms). It writes `outline.md` and `notes.md`. Write no chapter yet; then call `step_complete`.".to_string();
+    let outline_step = "Plan the document: call `write_outline` with its title, its chapters (1 to 6; each with a title, its target words (the lengths the task asks for, if it gives any) and 2 to 5 section titles) and the notes every chapter must agree on (audience, tone, names and terms). It writes `outline.md` and `notes.md`. Write no chapter yet; then call `step_complete`.".to_string();
     assert_eq!(
         plans,
         vec![

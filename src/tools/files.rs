@@ -242,6 +242,18 @@ impl Tool for WriteFiles {
                 ));
                 continue;
             }
+            // The model copies a file shown in its context into the new file it was asked for
+            // (`store.py` = `models.py`), which compiles, passes every check and is useless.
+            if old.is_none() {
+                if let Some(twin) = same_content_as(ctx, &f.path, &f.content) {
+                    failed = true;
+                    lines.push(format!(
+                        "ERROR: {} was not written: its content is exactly that of {twin}. Write what {} itself needs (the step and the plan say what belongs in it).",
+                        f.path, f.path
+                    ));
+                    continue;
+                }
+            }
             match ctx.store.write(&f.path, &f.content) {
                 Ok(()) if looks_double_escaped(&f.content) => {
                     failed = true;
@@ -269,6 +281,22 @@ impl Tool for WriteFiles {
             is_error: failed,
         })
     }
+}
+
+/// Another file of the store whose content is `content` (ignoring surrounding blank space), for
+/// contents of at least three non-blank lines (short files such as an empty `__init__.py` may
+/// well be alike).
+fn same_content_as(ctx: &ToolContext, path: &str, content: &str) -> Option<String> {
+    let wanted = content.trim();
+    if wanted.lines().filter(|l| !l.trim().is_empty()).count() < 3 {
+        return None;
+    }
+    let entries = ctx.store.list(None).ok()?;
+    entries
+        .into_iter()
+        .filter(|e| e.path != path && e.size as usize >= wanted.len())
+        .find(|e| ctx.store.read(&e.path).is_ok_and(|c| c.trim() == wanted))
+        .map(|e| e.path)
 }
 
 /// Every file of the write was already on disk as given. A small model that writes the same
@@ -524,6 +552,29 @@ mod tests {
             out,
             ToolOutput::ok("wrote m.py (13 lines)\nwrote notes.md (1 lines)")
         );
+    }
+
+    #[tokio::test]
+    async fn a_new_file_copied_from_another_is_refused() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let c = ctx(dir.path());
+        let models =
+            "from dataclasses import dataclass\n\n@dataclass\nclass Item:\n    name: str\n";
+        let write = |files: Value| WriteFiles.call(json!({ "files": files }), &c);
+        write(json!([{"path": "inv/models.py", "content": models}, {"path": "inv/__init__.py", "content": ""}]))
+            .await
+            .expect("write");
+        let out = write(json!([
+            {"path": "inv/store.py", "content": format!("{models}\n")},
+            {"path": "inv/cli.py", "content": ""},
+        ]))
+        .await
+        .expect("call");
+        assert_eq!(out, ToolOutput::Text {
+            text: "ERROR: inv/store.py was not written: its content is exactly that of inv/models.py. Write what inv/store.py itself needs (the step and the plan say what belongs in it).\nwrote inv/cli.py (0 lines)".into(),
+            is_error: true,
+        });
+        assert!(!c.store.exists("inv/store.py"));
     }
 
     #[tokio::test]

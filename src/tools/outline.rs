@@ -272,7 +272,7 @@ impl Tool for WriteChapter {
         let verdict = if words < low {
             // A small model extends best when told one section and one number; "the shortest
             // sections" alone grew a chapter by ~30 words a turn.
-            let per = unit.words as usize / sections.len().max(1);
+            let per = unit.words / sections.len().max(1);
             let shortest = sections
                 .iter()
                 .min_by_key(|(_, p)| crate::text::markdown::word_count(p))
