@@ -167,80 +167,63 @@ pub async fn bench(args: BenchArgs) -> Result<ExitCode> {
             }
             _ => 0,
         };
-        {
-            let temperature = 0.4 * rep as f32;
-            // l2mac
-            let dir = out.join(format!("{name}-l2mac-{rep}"));
-            let started = Instant::now();
-            let settings = RunSettings {
-                max_steps: args.max_steps,
-                context_window: ctx_window,
-                temperature,
-                max_turns_per_step: args.max_step_turns,
-                max_total_turns: Some(args.max_turns),
-                checks: Vec::<CheckSpec>::new(),
-                ..RunSettings::default()
-            };
-            let state = RunState::new(
-                task.clone(),
-                model.model_name().into(),
-                handle.client.options().base_url.clone(),
-                settings,
-            );
-            let mut runner = Runner::create(model, &NullSink, &dir, state)?;
-            let (pt, ct) = match runner.run(false).await {
-                Ok(r) => (r.prompt_tokens, r.completion_tokens),
-                Err(e) => {
-                    eprintln!("{name} l2mac: {e}");
-                    (
-                        runner.state().totals.prompt_tokens,
-                        runner.state().totals.completion_tokens,
-                    )
-                }
-            };
-            scores.push(
-                score(
-                    &name,
-                    "l2mac",
-                    temperature,
-                    task_dir,
-                    &dir,
-                    total,
-                    pt,
-                    ct,
-                    started,
+        let temperature = 0.4 * rep as f32;
+        let job = Job {
+            name: &name,
+            temperature,
+            task_dir,
+            total,
+        };
+        // l2mac
+        let dir = out.join(format!("{name}-l2mac-{rep}"));
+        let started = Instant::now();
+        let settings = RunSettings {
+            max_steps: args.max_steps,
+            context_window: ctx_window,
+            temperature,
+            max_turns_per_step: args.max_step_turns,
+            max_total_turns: Some(args.max_turns),
+            checks: Vec::<CheckSpec>::new(),
+            ..RunSettings::default()
+        };
+        let state = RunState::new(
+            task.clone(),
+            model.model_name().into(),
+            handle.client.options().base_url.clone(),
+            settings,
+        );
+        let mut runner = Runner::create(model, &NullSink, &dir, state)?;
+        let (pt, ct) = match runner.run(false).await {
+            Ok(r) => (r.prompt_tokens, r.completion_tokens),
+            Err(e) => {
+                eprintln!("{name} l2mac: {e}");
+                (
+                    runner.state().totals.prompt_tokens,
+                    runner.state().totals.completion_tokens,
                 )
-                .await?,
-            );
-            eprintln!("{}", row(scores.last().expect("pushed")));
-            save(&out, &scores)?;
-            // single call
-            let dir = out.join(format!("{name}-single-{rep}"));
-            std::fs::create_dir_all(&dir)?;
-            let started = Instant::now();
-            let (pt, ct) = baseline(model, &task, &dir, temperature)
-                .await
-                .unwrap_or_else(|e| {
-                    eprintln!("{name} single call: {e}");
-                    (0, 0)
-                });
-            scores.push(
-                score(
-                    &name,
-                    "single call",
-                    temperature,
-                    task_dir,
-                    &dir,
-                    total,
-                    pt,
-                    ct,
-                    started,
-                )
-                .await?,
-            );
-            eprintln!("{}", row(scores.last().expect("pushed")));
-            save(&out, &scores)?;
-        }
+            }
+        };
+        record(&job, "l2mac", &dir, (pt, ct), started, &out, &mut scores).await?;
+        // single call
+        let dir = out.join(format!("{name}-single-{rep}"));
+        std::fs::create_dir_all(&dir)?;
+        let started = Instant::now();
+        let (pt, ct) = baseline(model, &task, &dir, temperature)
+            .await
+            .unwrap_or_else(|e| {
+                eprintln!("{name} single call: {e}");
+                (0, 0)
+            });
+        record(
+            &job,
+            "single call",
+            &dir,
+            (pt, ct),
+            started,
+            &out,
+            &mut scores,
+        )
+        .await?;
     }
     let table = save(&out, &scores)?;
     println!("{table}");
@@ -261,27 +244,48 @@ fn save(out: &Path, scores: &[Score]) -> Result<String> {
     Ok(table)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn score(
-    task: &str,
-    method: &str,
+/// What the runs of one task at one repeat share.
+struct Job<'a> {
+    name: &'a str,
     temperature: f32,
-    task_dir: &Path,
-    files: &Path,
+    task_dir: &'a Path,
+    /// Acceptance tests the reference solution passes (0 when the task has none).
     total: usize,
-    prompt_tokens: u64,
-    completion_tokens: u64,
+}
+
+/// Scores one finished run, prints its row and saves the results so far.
+async fn record(
+    job: &Job<'_>,
+    method: &str,
+    files: &Path,
+    tokens: (u64, u64),
+    started: Instant,
+    out: &Path,
+    scores: &mut Vec<Score>,
+) -> Result<()> {
+    let s = score(job, method, files, tokens, started).await?;
+    eprintln!("{}", row(&s));
+    scores.push(s);
+    save(out, scores)?;
+    Ok(())
+}
+
+async fn score(
+    job: &Job<'_>,
+    method: &str,
+    files: &Path,
+    (prompt_tokens, completion_tokens): (u64, u64),
     started: Instant,
 ) -> Result<Score> {
     let seconds = started.elapsed().as_secs_f64();
-    let (passed, failed) = acceptance(task_dir, files).await?;
+    let (passed, failed) = acceptance(job.task_dir, files).await?;
     let (own_p, own_f) = own_tests(files).await?;
     Ok(Score {
-        task: task.into(),
+        task: job.name.into(),
         method: method.into(),
-        temperature,
+        temperature: job.temperature,
         acceptance_passed: passed,
-        acceptance_total: total.max(passed + failed),
+        acceptance_total: job.total.max(passed + failed),
         own_tests_passed: own_p,
         own_tests_failed: own_f,
         lines: python_lines(files),
