@@ -81,6 +81,7 @@ impl<'a> Runner<'a> {
             exec,
             expected_files: Vec::new(),
             checker: Checker::Commands,
+            task_word_counts: crate::text::stated_word_counts(&state.task),
         };
         let base_elapsed_ms = state.elapsed_ms;
         let tools = match state.settings.domain {

@@ -43,6 +43,30 @@ pub enum TextError {
     Invalid(String),
 }
 
+/// The lengths a task states in words ("about 400 words each", "a 3,000-word report"), in the
+/// order they appear, without repeats; numbers under 100 are not document lengths.
+pub fn stated_word_counts(task: &str) -> Vec<u64> {
+    let tokens: Vec<String> = task
+        .split(|c: char| c.is_whitespace() || c == '-' || c == '(' || c == ')')
+        .filter(|t| !t.is_empty())
+        .map(|t| t.trim_end_matches([',', '.', ';', ':']).replace(',', ""))
+        .collect();
+    let mut out = Vec::new();
+    for pair in tokens.windows(2) {
+        let unit = pair[1].to_lowercase();
+        if unit != "words" && unit != "word" {
+            continue;
+        }
+        if let Ok(n) = pair[0].parse::<u64>() {
+            // Smaller numbers are about titles or sentences ("headings of at most 6 words").
+            if n >= 100 && !out.contains(&n) {
+                out.push(n);
+            }
+        }
+    }
+    out
+}
+
 /// notes.md as shown in a step's context; empty when there is none.
 pub fn notes_for_prompt(store: &FileStore) -> String {
     match store.read(NOTES_FILE) {

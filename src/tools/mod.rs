@@ -34,6 +34,8 @@ pub struct ToolContext {
     pub expected_files: Vec<String>,
     /// Which checks `run_checks` and `step_complete` run.
     pub checker: Checker,
+    /// Lengths in words the task states (text runs); `write_outline` holds the plan to them.
+    pub task_word_counts: Vec<u64>,
 }
 
 impl ToolContext {
@@ -45,6 +47,7 @@ impl ToolContext {
             exec: ExecOptions::default(),
             expected_files: Vec::new(),
             checker: Checker::Commands,
+            task_word_counts: Vec::new(),
         }
     }
 }

@@ -52,7 +52,31 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn render(args: &OutlineArgs) -> Result<(String, String), String> {
+/// Whether the chapters' target words fit a length the task states (`stated`, from
+/// `text::stated_word_counts`): each chapter about that long, or all of them together. A small
+/// model plans 600-1000-word chapters for a task asking 400 each, then cannot write them.
+fn fits_stated_length(chapters: &[Chapter], stated: &[u64]) -> Result<(), String> {
+    if stated.is_empty() || chapters.is_empty() {
+        return Ok(());
+    }
+    let near = |w: u64, n: u64| (w as f64 - n as f64).abs() <= 0.4 * n as f64;
+    let sum: u64 = chapters.iter().map(|c| c.words).sum();
+    let fits = stated
+        .iter()
+        .any(|&n| near(sum, n) || chapters.iter().all(|c| near(c.words, n)));
+    if fits {
+        return Ok(());
+    }
+    let words: Vec<String> = chapters.iter().map(|c| c.words.to_string()).collect();
+    let asked: Vec<String> = stated.iter().map(|n| n.to_string()).collect();
+    Err(format!(
+        "the task asks for about {} words (for each chapter, or in all), but the chapters' `words` are {} ({sum} in all): give each chapter the length the task asks for.",
+        asked.join(" or "),
+        words.join(", ")
+    ))
+}
+
+fn render(args: &OutlineArgs, stated: &[u64]) -> Result<(String, String), String> {
     let title = one_line(args.book_title.trim_start_matches('#'));
     if title.is_empty() {
         return Err("`title` is empty: give the document's title.".into());
@@ -70,7 +94,13 @@ fn render(args: &OutlineArgs) -> Result<(String, String), String> {
                 continue;
             }
             if let Some(first) = seen.insert(key, i + 1) {
-                if first != i + 1 {
+                if first == i + 1 {
+                    return Err(format!(
+                        "chapter {} has the section `{}` twice: give each section its own title.",
+                        i + 1,
+                        one_line(s.trim_start_matches('#'))
+                    ));
+                } else {
                     return Err(format!(
                         "the section `{}` is in chapter {first} and chapter {}: give each chapter its own sections, about what that chapter alone covers.",
                         one_line(s.trim_start_matches('#')),
@@ -80,6 +110,7 @@ fn render(args: &OutlineArgs) -> Result<(String, String), String> {
             }
         }
     }
+    fits_stated_length(&args.chapters, stated)?;
     let mut outline = format!("# {title}\n");
     for (i, ch) in args.chapters.iter().enumerate() {
         let name = one_line(bare_title(ch.heading.trim_start_matches('#')));
@@ -137,7 +168,7 @@ impl Tool for WriteOutline {
             Ok(a) => a,
             Err(e) => return Ok(e),
         };
-        let (outline, notes) = match render(&args) {
+        let (outline, notes) = match render(&args, &ctx.task_word_counts) {
             Ok(r) => r,
             Err(e) => return Ok(ToolOutput::error(e)),
         };
@@ -380,7 +411,65 @@ mod tests {
             out,
             ToolOutput::error("the section `why LOGS` is in chapter 1 and chapter 2: give each chapter its own sections, about what that chapter alone covers.")
         );
+        let out = WriteOutline
+            .call(
+                json!({"book_title": "G", "chapters": [
+                    {"heading": "A", "words": 100, "sections": ["Lines", "lines", "Levels"]}], "notes": []}),
+                &ctx,
+            )
+            .await
+            .expect("call");
+        assert_eq!(
+            out,
+            ToolOutput::error(
+                "chapter 1 has the section `lines` twice: give each section its own title."
+            )
+        );
         assert!(ctx.store.read("outline.md").is_err());
+    }
+
+    #[tokio::test]
+    async fn chapter_lengths_follow_what_the_task_states() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut ctx = ToolContext::new(FileStore::open(dir.path()).expect("store"));
+        ctx.task_word_counts = crate::text::stated_word_counts(
+            "Three chapters of about 400 words each; titles of at most 6 words.",
+        );
+        assert_eq!(ctx.task_word_counts, vec![400]);
+        let outline = |words: [u64; 3]| {
+            json!({"book_title": "G", "notes": [], "chapters": [
+                {"heading": "A", "words": words[0], "sections": ["a"]},
+                {"heading": "B", "words": words[1], "sections": ["b"]},
+                {"heading": "C", "words": words[2], "sections": ["c"]}]})
+        };
+        let out = WriteOutline
+            .call(outline([1000, 750, 900]), &ctx)
+            .await
+            .expect("call");
+        assert_eq!(
+            out,
+            ToolOutput::error("the task asks for about 400 words (for each chapter, or in all), but the chapters' `words` are 1000, 750, 900 (2650 in all): give each chapter the length the task asks for.")
+        );
+        // About 400 each, or about 400 in all, is what was asked.
+        for fits in [[400, 450, 350], [150, 120, 130]] {
+            let out = WriteOutline.call(outline(fits), &ctx).await.expect("call");
+            assert!(
+                matches!(
+                    out,
+                    ToolOutput::Text {
+                        is_error: false,
+                        ..
+                    }
+                ),
+                "{out:?}"
+            );
+        }
+        assert_eq!(
+            crate::text::stated_word_counts(
+                "A 3,000-word report (2500 words at least) in 12 words"
+            ),
+            vec![3000, 2500]
+        );
     }
 
     #[tokio::test]
