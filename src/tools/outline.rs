@@ -142,6 +142,11 @@ fn render(args: &OutlineArgs, stated: &[u64]) -> Result<(String, String), String
             notes.push_str(&format!("- {n}\n"));
         }
     }
+    // An empty notes.md fails the text checks later, where the model no longer has the outline
+    // call in hand; asking now costs one retry of the same call.
+    if notes.is_empty() {
+        return Err("`notes` is empty: give at least one note every chapter must agree on (the audience, the tone, a term and how it is written).".into());
+    }
     Ok((outline, notes))
 }
 
@@ -437,7 +442,7 @@ mod tests {
         );
         assert_eq!(ctx.task_word_counts, vec![400]);
         let outline = |words: [u64; 3]| {
-            json!({"book_title": "G", "notes": [], "chapters": [
+            json!({"book_title": "G", "notes": ["term: log line"], "chapters": [
                 {"heading": "A", "words": words[0], "sections": ["a"]},
                 {"heading": "B", "words": words[1], "sections": ["b"]},
                 {"heading": "C", "words": words[2], "sections": ["c"]}]})
@@ -449,6 +454,12 @@ mod tests {
         assert_eq!(
             out,
             ToolOutput::error("the task asks for about 400 words (for each chapter, or in all), but the chapters' `words` are 1000, 750, 900 (2650 in all): give each chapter the length the task asks for.")
+        );
+        let mut no_notes = outline([400, 400, 400]);
+        no_notes["notes"] = json!(["", "  "]);
+        assert_eq!(
+            WriteOutline.call(no_notes, &ctx).await.expect("call"),
+            ToolOutput::error("`notes` is empty: give at least one note every chapter must agree on (the audience, the tone, a term and how it is written).")
         );
         // About 400 each, or about 400 in all, is what was asked.
         for fits in [[400, 450, 350], [150, 120, 130]] {
