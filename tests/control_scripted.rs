@@ -430,3 +430,40 @@ async fn a_step_cannot_end_without_the_files_it_names() {
         report.checks_summary
     );
 }
+
+/// The step ends with its checks green but the task's functions missing (a class with one
+/// method instead of three module functions, as the 1.5B model wrote for the Roman numerals
+/// task): step_complete names what is missing, and the run completes once they exist.
+#[tokio::test]
+async fn a_step_cannot_end_without_the_functions_the_task_promises() {
+    let task = "Write roman.py with `to_roman(n: int) -> str` and `from_roman(s: str) -> int`.";
+    let as_class = "class Roman:\n    def to_roman(self, n):\n        return 'I' * n\n";
+    let as_functions =
+        "def to_roman(n):\n    return 'I' * n\n\n\ndef from_roman(s):\n    return len(s)\n";
+    let server = ScriptedServer::start(vec![
+        plan(&["Write roman.py with to_roman and from_roman"]),
+        write("roman.py", as_class),
+        complete("roman written"),
+        expect(
+            |req| {
+                let text = last_message(req)["content"].as_str().unwrap_or_default().to_string();
+                assert_eq!(text, "ERROR: the step is not complete: the task asks for `to_roman(n: int) -> str`, `from_roman(s: str) -> int`, which no Python file defines yet (tests aside). Define each with exactly that name at the top level of a module, not inside a class, as the task writes it, then call step_complete again.");
+            },
+            write("roman.py", as_functions),
+        ),
+        complete("roman functions"),
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let (report, _) = run_task(&server, dir.path(), task, python_settings()).await;
+    assert_eq!(
+        report.outcome,
+        Outcome::Complete,
+        "{}",
+        report.checks_summary
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("roman.py")).expect("roman.py"),
+        as_functions
+    );
+}

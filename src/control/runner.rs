@@ -18,7 +18,7 @@ use crate::llm::{ChatModel, ChatRequest, ChatResponse, LlmError, Message, ToolCh
 use crate::prompts;
 use crate::store::{diff_snapshots, FileStore};
 use crate::text;
-use crate::tools::{check_now, Checker, ToolContext, ToolOutput, ToolRegistry};
+use crate::tools::{check_now, interface, Checker, ToolContext, ToolOutput, ToolRegistry};
 
 /// Planner attempts before the run gives up on getting a usable plan.
 const PLAN_ATTEMPTS: usize = 4;
@@ -82,6 +82,7 @@ impl<'a> Runner<'a> {
             expected_files: Vec::new(),
             checker: Checker::Commands,
             task_word_counts: crate::text::stated_word_counts(&state.task),
+            expected_names: Vec::new(),
         };
         let base_elapsed_ms = state.elapsed_ms;
         let tools = match state.settings.domain {
@@ -336,6 +337,13 @@ impl<'a> Runner<'a> {
         self.ctx.expected_files = match self.state.settings.domain {
             Domain::Text => Vec::new(),
             _ => planner::files_named_in(&self.state.plan[index].text),
+        };
+        self.ctx.expected_names = match self.state.settings.domain {
+            Domain::Text => Vec::new(),
+            _ => interface::for_step(
+                &interface::promised_names(&self.state.task),
+                &self.state.plan[index].text,
+            ),
         };
         self.save_with(&agent)?;
         self.emit(Event::StepStarted {

@@ -118,6 +118,22 @@ impl Tool for StepComplete {
                 if missing.len() == 1 { "it" } else { "them" }
             )));
         }
+        let undefined = super::interface::missing(&ctx.store, &ctx.expected_names);
+        if !undefined.is_empty() {
+            let listed: Vec<String> = undefined
+                .iter()
+                .map(|p| format!("`{}`", p.signature))
+                .collect();
+            let place = if undefined.iter().all(|p| p.top_level) {
+                "at the top level of a module, not inside a class, "
+            } else {
+                ""
+            };
+            return Ok(ToolOutput::error(format!(
+                "the step is not complete: the task asks for {}, which no Python file defines yet (tests aside). Define each with exactly that name {place}as the task writes it, then call step_complete again.",
+                listed.join(", ")
+            )));
+        }
         let (outcomes, text) = run(ctx, "step_complete").await?;
         if outcomes.iter().all(|o| o.passed) {
             Ok(ToolOutput::StepComplete {

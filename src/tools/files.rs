@@ -233,7 +233,18 @@ impl Tool for WriteFiles {
                 .as_deref()
                 .map(|o| lost_definitions(&f.path, o, &f.content))
                 .unwrap_or_default();
-            if !lost.is_empty() {
+            // Unless the rewrite brings in what the task promises (module functions in place of
+            // a class, say): then the old shape was the mistake.
+            let top_level = top_level_definitions(&f.content);
+            let old_top = old
+                .as_deref()
+                .map(top_level_definitions)
+                .unwrap_or_default();
+            let delivers = ctx
+                .expected_names
+                .iter()
+                .any(|p| top_level.contains(&p.name) && !old_top.contains(&p.name));
+            if !lost.is_empty() && !delivers {
                 failed = true;
                 lines.push(format!(
                     "ERROR: {} was not written: it would remove {}, which the file defines now. Write the whole file with them kept, or use edit_file to change one part. If your step is about another file (tests go in test_*.py), write that file instead. To really remove them, delete the file first.",

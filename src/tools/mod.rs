@@ -4,6 +4,7 @@
 mod checks;
 mod dse;
 mod files;
+pub mod interface;
 mod outline;
 mod plan;
 mod pyfix;
@@ -36,6 +37,9 @@ pub struct ToolContext {
     pub checker: Checker,
     /// Lengths in words the task states (text runs); `write_outline` holds the plan to them.
     pub task_word_counts: Vec<u64>,
+    /// Functions and classes the task promises that the current step mentions; `step_complete`
+    /// refuses while one is not defined.
+    pub expected_names: Vec<interface::Promised>,
 }
 
 impl ToolContext {
@@ -48,6 +52,7 @@ impl ToolContext {
             expected_files: Vec::new(),
             checker: Checker::Commands,
             task_word_counts: Vec::new(),
+            expected_names: Vec::new(),
         }
     }
 }
