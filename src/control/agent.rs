@@ -15,6 +15,9 @@ use crate::tools::ToolOutput;
 
 /// Identical replies in a row that count as a loop.
 const LOOP_REPEATS: usize = 3;
+/// Longest cycle of replies recognised as a loop when repeated `LOOP_REPEATS` times: the model
+/// also cycles, e.g. reading three missing files in turn for twenty turns.
+const MAX_LOOP_PERIOD: usize = 3;
 /// Turns run at the raised temperature after a loop.
 const HOT_TURNS: u32 = 3;
 /// Loops in one step answered by clearing the context; later ones only get a nudge. A raised
@@ -217,14 +220,13 @@ impl StepAgent {
         message.role = Role::Assistant;
         let hash = reply_hash(&message);
         self.recent_hashes.push(hash);
-        if self.recent_hashes.len() > LOOP_REPEATS {
+        if self.recent_hashes.len() > LOOP_REPEATS * MAX_LOOP_PERIOD {
             self.recent_hashes.remove(0);
         }
         self.pending_calls = message.tool_calls.clone();
         let no_calls = message.tool_calls.is_empty();
         self.messages.push(message);
-        let looping = self.recent_hashes.len() == LOOP_REPEATS
-            && self.recent_hashes.iter().all(|h| *h == hash);
+        let looping = is_cycle(&self.recent_hashes);
         if looping {
             self.hot_turns = HOT_TURNS;
             self.recent_hashes.clear();
@@ -320,6 +322,18 @@ fn reply_hash(m: &Message) -> u64 {
     h.finish()
 }
 
+/// Whether the latest replies are one cycle of 1 to `MAX_LOOP_PERIOD` replies repeated
+/// `LOOP_REPEATS` times.
+fn is_cycle(hashes: &[u64]) -> bool {
+    (1..=MAX_LOOP_PERIOD).any(|period| {
+        let span = period * LOOP_REPEATS;
+        hashes.len() >= span && {
+            let tail = &hashes[hashes.len() - span..];
+            (period..span).all(|i| tail[i] == tail[i - period])
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,6 +387,17 @@ mod tests {
         assert_eq!(a.next(&s, &[], "sum"), Next::Done("ok".into()));
         assert_eq!(a.messages.len(), 4);
         assert_eq!(a.messages[3].tool_call_id.as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn cycles_of_up_to_three_replies_repeated_three_times_are_loops() {
+        assert!(is_cycle(&[9, 1, 1, 1]));
+        assert!(is_cycle(&[1, 2, 1, 2, 1, 2]));
+        assert!(is_cycle(&[5, 1, 2, 3, 1, 2, 3, 1, 2, 3]));
+        assert!(!is_cycle(&[1, 1]));
+        assert!(!is_cycle(&[1, 2, 1, 2, 1]));
+        assert!(!is_cycle(&[1, 2, 3, 1, 2, 3, 1, 2, 4]));
+        assert!(!is_cycle(&[1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4]));
     }
 
     #[test]
