@@ -20,7 +20,7 @@ const GUIDE_TASK: &str = include_str!("../examples/text/guide.md");
 fn task() -> String {
     GUIDE_TASK
         .trim()
-        .replace("about 400 words each", "about 60 words each")
+        .replace("about 250 words each", "about 60 words each")
 }
 /// Eight words.
 const S: &str = "Logs tell the story of a running program.";
