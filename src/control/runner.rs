@@ -34,6 +34,8 @@ pub struct Runner<'a> {
     tools: ToolRegistry,
     /// The tools of a text run's first step, the outline.
     outline_tools: ToolRegistry,
+    /// Text runs' chapter steps.
+    write_chapter_tools: ToolRegistry,
     counter: TokenCounter,
     session_start: Instant,
     base_elapsed_ms: u64,
@@ -99,6 +101,7 @@ impl<'a> Runner<'a> {
             ctx,
             tools,
             outline_tools: ToolRegistry::text_outline_tools(),
+            write_chapter_tools: ToolRegistry::text_write_chapter_tools(),
             session_start: Instant::now(),
             base_elapsed_ms,
         })
@@ -473,6 +476,14 @@ impl<'a> Runner<'a> {
     fn tools_for(&self, index: usize) -> &ToolRegistry {
         match self.state.settings.domain {
             Domain::Text if index == 0 => &self.outline_tools,
+            // The chapter steps are l2mac's own instructions (prompts/text_unit_step.md).
+            Domain::Text
+                if self.state.plan[index]
+                    .text
+                    .contains("call `write_chapter` with that path") =>
+            {
+                &self.write_chapter_tools
+            }
             _ => &self.tools,
         }
     }

@@ -175,6 +175,19 @@ impl ToolRegistry {
         r
     }
 
+    /// A step that writes one chapter: `write_chapter`, whole-file writes and reading, but no
+    /// `edit_file`: with it the 1.5B model patched chapter files, turning section headings into
+    /// prose and failing the coverage check for the rest of the step.
+    pub fn text_write_chapter_tools() -> Self {
+        let mut r = Self::default();
+        r.register(Arc::new(WriteChapter));
+        r.register(Arc::new(StepComplete));
+        r.register(Arc::new(ReadFiles));
+        r.register(Arc::new(WriteFiles));
+        r.register(Arc::new(RunChecks));
+        r
+    }
+
     /// The planner gets exactly one tool.
     pub fn planner_tools() -> Self {
         let mut r = Self::default();
