@@ -44,7 +44,7 @@ pub fn detect_checks(dir: &Path) -> Vec<CheckSpec> {
         let Some(rel) = entry.path().strip_prefix(dir).ok().and_then(|p| p.to_str()) else {
             continue;
         };
-        if name.starts_with("test_") || name.ends_with("_test.py") || rel.starts_with("tests/") {
+        if is_python_test_file(rel) {
             has_py_tests = true;
         } else if let Some(module) = module_name(rel) {
             modules.push(module);
@@ -100,6 +100,13 @@ pub fn detect_checks(dir: &Path) -> Vec<CheckSpec> {
         });
     }
     checks
+}
+
+/// Whether a project-relative `.py` path is a test file as pytest finds them (`test_*.py`,
+/// `*_test.py`, anything under `tests/`).
+pub fn is_python_test_file(rel: &str) -> bool {
+    let file = rel.rsplit('/').next().unwrap_or(rel);
+    file.starts_with("test_") || file.ends_with("_test.py") || rel.starts_with("tests/")
 }
 
 /// The dotted module name of a project-relative `.py` path, or `None` for what is not imported

@@ -233,18 +233,7 @@ impl Tool for WriteFiles {
                 .as_deref()
                 .map(|o| lost_definitions(&f.path, o, &f.content))
                 .unwrap_or_default();
-            // Unless the rewrite brings in what the task promises (module functions in place of
-            // a class, say): then the old shape was the mistake.
-            let top_level = top_level_definitions(&f.content);
-            let old_top = old
-                .as_deref()
-                .map(top_level_definitions)
-                .unwrap_or_default();
-            let delivers = ctx
-                .expected_names
-                .iter()
-                .any(|p| top_level.contains(&p.name) && !old_top.contains(&p.name));
-            if !lost.is_empty() && !delivers {
+            if !lost.is_empty() && !delivers_promised(old.as_deref(), &f.content, ctx) {
                 failed = true;
                 lines.push(format!(
                     "ERROR: {} was not written: it would remove {}, which the file defines now. Write the whole file with them kept, or use edit_file to change one part. If your step is about another file (tests go in test_*.py), write that file instead. To really remove them, delete the file first.",
@@ -340,6 +329,17 @@ async fn finish_on_repeat(
 }
 
 /// Top-level Python functions and classes that `old` defines and `new` does not.
+/// Whether `new` defines at the top level a name the task promises that `old` did not. Such a
+/// rewrite may drop definitions (module functions in place of a class, say): the old shape was
+/// the mistake.
+fn delivers_promised(old: Option<&str>, new: &str, ctx: &ToolContext) -> bool {
+    let now = top_level_definitions(new);
+    let before = old.map(top_level_definitions).unwrap_or_default();
+    ctx.expected_names
+        .iter()
+        .any(|p| now.contains(&p.name) && !before.contains(&p.name))
+}
+
 fn lost_definitions(path: &str, old: &str, new: &str) -> Vec<String> {
     if !path.ends_with(".py") {
         return Vec::new();

@@ -113,18 +113,13 @@ pub fn missing<'a>(store: &FileStore, wanted: &'a [Promised]) -> Vec<&'a Promise
         .list(None)
         .unwrap_or_default()
         .into_iter()
-        .filter(|e| e.path.ends_with(".py") && !is_test_file(&e.path))
+        .filter(|e| e.path.ends_with(".py") && !crate::exec::is_python_test_file(&e.path))
         .filter_map(|e| store.read(&e.path).ok())
         .collect();
     wanted
         .iter()
         .filter(|p| !sources.iter().any(|s| defines(s, &p.name, p.top_level)))
         .collect()
-}
-
-fn is_test_file(path: &str) -> bool {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    file.starts_with("test_") || file.ends_with("_test.py") || path.starts_with("tests/")
 }
 
 /// Whether `source` has `def name`, `async def name`, `class name` or `name = ...` (at the top
