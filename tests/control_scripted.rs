@@ -467,3 +467,67 @@ async fn a_step_cannot_end_without_the_functions_the_task_promises() {
         as_functions
     );
 }
+
+#[tokio::test]
+async fn a_tests_step_writes_its_test_file_from_cases_and_fixes_a_wrong_one() {
+    let task = "Write temp.py with `c_to_f(celsius: float) -> float`, and pytest tests for it in test_temp.py.";
+    let module = "def c_to_f(celsius):\n    return celsius * 9 / 5 + 32\n";
+    let server = ScriptedServer::start(vec![
+        plan(&[
+            "Write temp.py with c_to_f",
+            "Write test_temp.py with tests for c_to_f, and make them pass",
+        ]),
+        write("temp.py", module),
+        complete("temp written"),
+        expect(
+            |req| {
+                let tools: Vec<&str> = req["tools"]
+                    .as_array()
+                    .map(|t| t.iter().filter_map(|t| t["function"]["name"].as_str()).collect())
+                    .unwrap_or_default();
+                assert_eq!(tools.first(), Some(&"write_tests"), "{tools:?}");
+                let prompt = req["messages"][1]["content"].as_str().unwrap_or_default();
+                assert!(prompt.ends_with("Write test_temp.py with `write_tests`: one case per behaviour the task states for temp.py (c_to_f), each a call and the result the task says it gives, or the exception it raises."), "{prompt}");
+            },
+            // What the 1.5B model did: the module again, as the test file.
+            write("test_temp.py", module),
+        ),
+        expect(
+            |req| {
+                let text = last_message(req)["content"].as_str().unwrap_or_default().to_string();
+                assert!(text.starts_with("ERROR: test_temp.py was not written: it has no test functions (def test_...), so pytest would run nothing."), "{text}");
+            },
+            call("write_tests", json!({"path": "test_temp.py", "cases": [
+                {"call": "c_to_f(100)", "expected": "212"},
+                {"call": "c_to_f(0)", "expected": "0"},
+            ]})),
+        ),
+        complete("tests written"),
+        expect(
+            |req| {
+                let text = last_message(req)["content"].as_str().unwrap_or_default().to_string();
+                assert!(text.contains("test_c_to_f_2"), "{text}");
+                assert!(text.contains("assert 32.0 == 0"), "{text}");
+            },
+            call("write_tests", json!({"path": "test_temp.py", "cases": [
+                {"call": "c_to_f(100)", "expected": "212"},
+                {"call": "c_to_f(0)", "expected": "32"},
+                {"call": "c_to_f(37)", "expected": "98.6"},
+            ]})),
+        ),
+        complete("tests pass"),
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let (report, _) = run_task(&server, dir.path(), task, python_settings()).await;
+    assert_eq!(
+        report.outcome,
+        Outcome::Complete,
+        "{}",
+        report.checks_summary
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("test_temp.py")).expect("test file"),
+        "import pytest\n\nfrom temp import c_to_f\n\n\ndef test_c_to_f_1():\n    assert c_to_f(100) == 212\n\n\ndef test_c_to_f_2():\n    assert c_to_f(0) == 32\n\n\ndef test_c_to_f_3():\n    assert c_to_f(37) == pytest.approx(98.6, abs=5e-2)\n"
+    );
+}

@@ -140,9 +140,10 @@ pub async fn client(
                 opts.threads = t.max(1);
             }
             eprintln!(
-                "starting the local model server ({}, {} threads)...",
+                "starting the local model server ({}, {} thread{})...",
                 opts.model_path.display(),
-                opts.threads
+                opts.threads,
+                if opts.threads == 1 { "" } else { "s" }
             );
             let ctx = opts.ctx_size as usize;
             let server = LocalServer::start(opts).await?;

@@ -18,7 +18,9 @@ use crate::llm::{ChatModel, ChatRequest, ChatResponse, LlmError, Message, ToolCh
 use crate::prompts;
 use crate::store::{diff_snapshots, FileStore};
 use crate::text;
-use crate::tools::{check_now, interface, Checker, ToolContext, ToolOutput, ToolRegistry};
+use crate::tools::{
+    check_now, interface, testfile, Checker, ToolContext, ToolOutput, ToolRegistry,
+};
 
 /// Planner attempts before the run gives up on getting a usable plan.
 const PLAN_ATTEMPTS: usize = 4;
@@ -36,6 +38,8 @@ pub struct Runner<'a> {
     outline_tools: ToolRegistry,
     /// Text runs' chapter steps.
     write_chapter_tools: ToolRegistry,
+    /// Code steps that name a test file to write.
+    test_step_tools: ToolRegistry,
     counter: TokenCounter,
     session_start: Instant,
     base_elapsed_ms: u64,
@@ -102,6 +106,7 @@ impl<'a> Runner<'a> {
             tools,
             outline_tools: ToolRegistry::text_outline_tools(),
             write_chapter_tools: ToolRegistry::text_write_chapter_tools(),
+            test_step_tools: ToolRegistry::test_step_tools(),
             session_start: Instant::now(),
             base_elapsed_ms,
         })
@@ -484,6 +489,14 @@ impl<'a> Runner<'a> {
             {
                 &self.write_chapter_tools
             }
+            Domain::Code
+                if !testfile::test_files_among(&planner::files_named_in(
+                    &self.state.plan[index].text,
+                ))
+                .is_empty() =>
+            {
+                &self.test_step_tools
+            }
             _ => &self.tools,
         }
     }
@@ -536,13 +549,20 @@ impl<'a> Runner<'a> {
             Domain::Code => context::file_contents(&self.ctx.store, s.context_window * 3 / 4)?,
             Domain::Dse | Domain::Text => String::new(),
         };
+        let test_hints = match s.domain {
+            Domain::Code => testfile::hints_for(
+                &self.ctx.store,
+                &planner::files_named_in(&self.state.plan[index].text),
+            ),
+            Domain::Dse | Domain::Text => String::new(),
+        };
         let user = prompts::render(
             "step_user.md",
             &json!({"task": self.state.task,
                     "plan": self.state.plan.iter().map(|p| p.text.clone()).collect::<Vec<_>>(),
                     "summaries": summaries, "tree": if tree.trim().is_empty() { "(no files yet)".to_string() } else { tree },
                     "carry": carry.unwrap_or_default(), "notes": notes, "step_number": index + 1,
-                    "contents": contents,
+                    "contents": contents, "test_hints": test_hints,
                     "total": self.state.plan.len(), "step": self.state.plan[index].text}),
         )?;
         Ok(vec![Message::system(system), Message::user(user)])

@@ -111,7 +111,7 @@ pub fn is_python_test_file(rel: &str) -> bool {
 
 /// The dotted module name of a project-relative `.py` path, or `None` for what is not imported
 /// as a module: tests' helpers, `setup.py`, `__main__.py`, names that are not identifiers.
-fn module_name(rel: &str) -> Option<String> {
+pub fn module_name(rel: &str) -> Option<String> {
     let stem = rel.strip_suffix(".py")?;
     let mut parts: Vec<&str> = stem.split('/').collect();
     if matches!(parts.last(), Some(&"__init__")) {

@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 
 pub use acceptance::{pytest_available, score_with_pytest, PytestScore};
 pub use capture::{truncate_head_tail, Capture, TestEvidence};
-pub use detect::{detect_checks, is_python_test_file, shell_quote};
+pub use detect::{detect_checks, is_python_test_file, module_name, shell_quote};
 pub use pytest::pytest_counts;
 pub use report::format_outcomes;
 pub use sandbox::{bwrap_available, MODE_BWRAP, MODE_PLAIN, MODE_PLAIN_FALLBACK};

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::interface::top_level_definitions;
 use super::{parse_args, Tool, ToolContext, ToolError, ToolOutput};
 use crate::llm::ToolSpec;
 
@@ -192,6 +193,22 @@ impl Tool for WriteFiles {
                 "`files` is empty: give at least one {path, content}.",
             ));
         }
+        // The model splits one file into parts sent under the same path; the last would win and
+        // the others be lost without a word.
+        let mut paths: Vec<&str> = args.files.iter().map(|f| f.path.as_str()).collect();
+        paths.sort_unstable();
+        let mut repeated: Vec<&str> = paths
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0])
+            .collect();
+        repeated.dedup();
+        if !repeated.is_empty() {
+            return Ok(ToolOutput::error(format!(
+                "ERROR: nothing was written: {} given more than once in this call. Give each file once, with its whole content (all its functions in one `content`).",
+                repeated.join(", ")
+            )));
+        }
         let mut lines = Vec::new();
         let mut failed = false;
         let mut unchanged = 0;
@@ -253,6 +270,11 @@ impl Tool for WriteFiles {
                     ));
                     continue;
                 }
+            }
+            if let Some(why) = super::testfile::refusal(&ctx.store, &f.path, &f.content) {
+                failed = true;
+                lines.push(why);
+                continue;
             }
             match ctx.store.write(&f.path, &f.content) {
                 Ok(()) if looks_double_escaped(&f.content) => {
@@ -348,23 +370,6 @@ fn lost_definitions(path: &str, old: &str, new: &str) -> Vec<String> {
     top_level_definitions(old)
         .into_iter()
         .filter(|name| !kept.contains(name))
-        .collect()
-}
-
-fn top_level_definitions(source: &str) -> Vec<String> {
-    source
-        .lines()
-        .filter_map(|line| {
-            let rest = line
-                .strip_prefix("def ")
-                .or_else(|| line.strip_prefix("async def "))
-                .or_else(|| line.strip_prefix("class "))?;
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            (!name.is_empty()).then_some(name)
-        })
         .collect()
 }
 
@@ -586,6 +591,32 @@ mod tests {
             is_error: true,
         });
         assert!(!c.store.exists("inv/store.py"));
+    }
+
+    #[tokio::test]
+    async fn one_file_sent_in_parts_is_refused_whole() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let c = ctx(dir.path());
+        c.store
+            .write("t.py", "def a():\n    return 1\n")
+            .expect("write");
+        let out = WriteFiles
+            .call(
+                json!({"files": [
+                    {"path": "t.py", "content": "def a():\n    return 2\n"},
+                    {"path": "u.py", "content": "x = 1\n"},
+                    {"path": "t.py", "content": "def b():\n    return 3\n"},
+                ]}),
+                &c,
+            )
+            .await
+            .expect("call");
+        assert_eq!(out, ToolOutput::error("ERROR: nothing was written: t.py given more than once in this call. Give each file once, with its whole content (all its functions in one `content`)."));
+        assert_eq!(
+            c.store.read("t.py").expect("read"),
+            "def a():\n    return 1\n"
+        );
+        assert!(!c.store.exists("u.py"));
     }
 
     #[tokio::test]

@@ -149,6 +149,25 @@ fn defines(source: &str, name: &str, top_level: bool) -> bool {
     })
 }
 
+/// The functions and classes `source` defines at the top level (`def`, `async def`, `class`), in
+/// order. Unlike [`defines`], assignments do not count: this is what a rewrite can lose.
+pub fn top_level_definitions(source: &str) -> Vec<String> {
+    source
+        .lines()
+        .filter_map(|line| {
+            let rest = line
+                .strip_prefix("def ")
+                .or_else(|| line.strip_prefix("async def "))
+                .or_else(|| line.strip_prefix("class "))?;
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            (!name.is_empty()).then_some(name)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,8 @@ pub mod interface;
 mod outline;
 mod plan;
 mod pyfix;
+pub mod testfile;
+mod write_tests;
 
 use std::sync::Arc;
 
@@ -23,6 +25,7 @@ pub use dse::{DseDescribeEnv, DseEvaluate, DseListEnvs, DseRunStudy};
 pub use files::{DeleteFiles, EditFile, ListFiles, ReadFiles, WriteFiles};
 pub use outline::{WriteChapter, WriteOutline};
 pub use plan::Plan;
+pub use write_tests::WriteTests;
 
 /// What a run's tools can reach.
 pub struct ToolContext {
@@ -134,6 +137,16 @@ impl ToolRegistry {
         r.register(Arc::new(StepComplete));
         r.register(Arc::new(ListFiles));
         r.register(Arc::new(DeleteFiles));
+        r
+    }
+
+    /// A code step that names a test file to write: `write_tests` first, then the step tools.
+    pub fn test_step_tools() -> Self {
+        let mut r = Self::default();
+        r.register(Arc::new(WriteTests));
+        for (name, tool) in Self::step_tools().tools {
+            r.tools.push((name, tool));
+        }
         r
     }
 
@@ -326,5 +339,18 @@ mod tests {
             vec!["plan".to_string()]
         );
         assert_eq!(ToolRegistry::step_tools().specs().len(), 7);
+        assert_eq!(
+            ToolRegistry::test_step_tools().names(),
+            [
+                "write_tests",
+                "write_files",
+                "edit_file",
+                "read_files",
+                "run_checks",
+                "step_complete",
+                "list_files",
+                "delete_files"
+            ]
+        );
     }
 }
