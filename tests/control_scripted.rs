@@ -502,10 +502,15 @@ async fn a_tests_step_writes_its_test_file_from_cases_and_fixes_a_wrong_one() {
                 {"call": "c_to_f(0)", "expected": "0"},
             ]})),
         ),
-        complete("tests written"),
+        // The same cases again run the checks as step_complete would.
+        call("write_tests", json!({"path": "test_temp.py", "cases": [
+            {"call": "c_to_f(100)", "expected": "212"},
+            {"call": "c_to_f(0)", "expected": "0"},
+        ]})),
         expect(
             |req| {
                 let text = last_message(req)["content"].as_str().unwrap_or_default().to_string();
+                assert!(text.starts_with("test_temp.py unchanged: these cases are already its tests.\nSo the step was checked as if you had called step_complete: the step is not complete because checks fail."), "{text}");
                 assert!(text.contains("test_c_to_f_2"), "{text}");
                 assert!(text.contains("assert 32.0 == 0"), "{text}");
             },

@@ -296,7 +296,8 @@ impl Tool for WriteFiles {
             }
         }
         if unchanged == args.files.len() {
-            return finish_on_repeat(&args.files, lines, ctx).await;
+            let paths: Vec<&str> = args.files.iter().map(|f| f.path.as_str()).collect();
+            return finish_on_repeat(&paths, lines, ctx).await;
         }
         Ok(ToolOutput::Text {
             text: lines.join("\n"),
@@ -324,12 +325,11 @@ fn same_content_as(ctx: &ToolContext, path: &str, content: &str) -> Option<Strin
 /// Every file of the write was already on disk as given. A small model that writes the same
 /// files again believes its step is done but rarely says so, so the step is checked as if it had
 /// called `step_complete`: it ends when that would pass, and otherwise the model sees why not.
-async fn finish_on_repeat(
-    files: &[FileArg],
+pub(super) async fn finish_on_repeat(
+    paths: &[&str],
     lines: Vec<String>,
     ctx: &ToolContext,
 ) -> Result<ToolOutput, ToolError> {
-    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     let summary = format!(
         "wrote {} (the step ended when the same content was written again and the checks passed)",
         paths.join(", ")

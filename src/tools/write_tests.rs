@@ -23,6 +23,11 @@ struct Args {
 
 #[derive(Deserialize)]
 struct Case {
+    /// The task's words this case checks. Listed first in the schema (serde_json orders keys
+    /// alphabetically and the grammar fills them in order), so the model restates the rule
+    /// before it writes the call and its result: a small model's chain of thought.
+    #[serde(default)]
+    because: Option<String>,
     call: String,
     #[serde(default)]
     expected: Option<Value>,
@@ -45,10 +50,11 @@ impl Tool for WriteTests {
             description: "Write a pytest test file from cases: each case is a call of the project's code and the result the task says it gives (or the exception it raises). l2mac writes the imports and one test function per case; the file is replaced as a whole, so give all cases each time.".into(),
             parameters: json!({"type": "object", "properties": {
                 "cases": {"type": "array", "items": {"type": "object", "properties": {
+                    "because": {"type": "string", "description": "the words of the task this case checks, e.g. \"mild\" from 15 up to (not including) 25"},
                     "call": {"type": "string", "description": "a Python expression calling the code, e.g. c_to_f(100)"},
                     "expected": {"type": "string", "description": "the Python value the task says the call returns, e.g. 212"},
                     "raises": {"type": "string", "description": "instead of expected: the exception the task says the call raises, e.g. ValueError"}},
-                    "required": ["call"]}},
+                    "required": ["because", "call"]}},
                 "path": {"type": "string", "description": "the test file, e.g. test_temperature.py"},
                 "setup": {"type": "string", "description": "optional Python lines run at the start of every test, e.g. t = TodoList(str(tmp_path / 'todo.json'))"}},
                 "required": ["cases", "path"]}),
@@ -77,10 +83,29 @@ impl Tool for WriteTests {
             ));
         }
         let setup = args.setup.as_deref().map(str::trim).unwrap_or_default();
+        if let Some(line) = setup.lines().map(str::trim).find(|l| {
+            ["def ", "class ", "import ", "from ", "async def "]
+                .iter()
+                .any(|k| l.starts_with(k))
+        }) {
+            return Ok(ToolOutput::error(format!(
+                "`setup` has `{line}`: setup only prepares values for the cases (e.g. t = TodoList(path)). The tests import the code from the project; l2mac writes the imports. Nothing was written."
+            )));
+        }
         let mut cases = Vec::new();
         for (i, case) in args.cases.iter().enumerate() {
             match outcome(case) {
-                Ok(o) => cases.push((case.call.trim().to_string(), o)),
+                Ok((outcome, quoted)) => cases.push(Rendered {
+                    because: case
+                        .because
+                        .as_deref()
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string(),
+                    call: bare_call(&case.call).0,
+                    outcome,
+                    quoted,
+                }),
                 Err(why) => {
                     return Ok(ToolOutput::error(format!(
                         "case {} (`{}`): {why} Nothing was written.",
@@ -92,7 +117,7 @@ impl Tool for WriteTests {
         }
         let used: String = cases
             .iter()
-            .map(|(call, _)| call.as_str())
+            .map(|c| c.call.as_str())
             .chain([setup])
             .collect::<Vec<_>>()
             .join("\n");
@@ -108,18 +133,58 @@ impl Tool for WriteTests {
             }
         };
         let source = render(&imports, setup, &cases);
+        let quoted: Vec<String> = cases
+            .iter()
+            .filter(|c| c.quoted)
+            .filter_map(|c| match &c.outcome {
+                Outcome::Equals(e) => Some(e.clone()),
+                Outcome::Raises(_) => None,
+            })
+            .collect();
+        let note = match quoted.is_empty() {
+            true => String::new(),
+            false => format!(
+                " Bare words in `expected` were taken as strings: {}.",
+                quoted.join(", ")
+            ),
+        };
+        if ctx.store.read(path).ok().as_deref() == Some(source.as_str()) {
+            let line = format!("{path} unchanged: these cases are already its tests.{note}");
+            return super::files::finish_on_repeat(&[path], vec![line], ctx).await;
+        }
         if let Err(e) = ctx.store.write(path, &source) {
             return Ok(ToolOutput::error(format!("{path} was not written: {e}")));
         }
         Ok(ToolOutput::ok(format!(
-            "wrote {path} ({} tests from your cases). Call step_complete to run them; a failing test names its case.",
+            "wrote {path} ({} tests from your cases).{note} Call step_complete to run them; a failing test names its case.",
             cases.len()
         )))
     }
 }
 
+/// A case as it goes into the file.
+struct Rendered {
+    because: String,
+    call: String,
+    outcome: Outcome,
+    /// `expected` was bare words, taken as a string.
+    quoted: bool,
+}
+
+/// The call without a comparison the model wrote into it (`describe(15) == 'mild'`, with the
+/// same value in `expected`), which would assert a chained comparison.
+fn bare_call(call: &str) -> (String, Option<String>) {
+    let call = call.trim();
+    match call.split_once(" == ") {
+        Some((left, right)) if !left.contains(['\'', '"']) => {
+            (left.trim().to_string(), Some(right.trim().to_string()))
+        }
+        _ => (call.to_string(), None),
+    }
+}
+
 /// What a case asserts, or why it asserts nothing.
-fn outcome(case: &Case) -> Result<Outcome, String> {
+fn outcome(case: &Case) -> Result<(Outcome, bool), String> {
     if case.call.trim().is_empty() {
         return Err("`call` is empty: write the call, e.g. c_to_f(100).".into());
     }
@@ -132,7 +197,7 @@ fn outcome(case: &Case) -> Result<Outcome, String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
         return match name_ok {
-            true => Ok(Outcome::Raises(raises.to_string())),
+            true => Ok((Outcome::Raises(raises.to_string()), false)),
             false => Err(format!(
                 "`raises` must name an exception class (e.g. ValueError), not {raises:?}."
             )),
@@ -144,6 +209,11 @@ fn outcome(case: &Case) -> Result<Outcome, String> {
         Some(Value::Null) | None => String::new(),
         Some(other) => other.to_string(),
     };
+    // `describe(15) == 'mild'` as the call says what it expects.
+    let expected = match (expected.is_empty(), bare_call(&case.call).1) {
+        (true, Some(right)) => right,
+        _ => expected,
+    };
     if expected.is_empty() {
         return Err(
             "give `expected` (the value the task says it returns) or `raises` (the exception)."
@@ -153,7 +223,28 @@ fn outcome(case: &Case) -> Result<Outcome, String> {
     if expected.contains('\n') {
         return Err("`expected` must be one Python value on one line.".into());
     }
-    Ok(Outcome::Equals(expected))
+    let value = as_python_value(&expected);
+    let quoted = value != expected;
+    Ok((Outcome::Equals(value), quoted))
+}
+
+/// The model writes string results bare (`"expected": "freezing"`), which Python reads as an
+/// undefined name. Words (letters, digits, `_`, spaces) that are not Python's constants are taken
+/// as the string they spell; an expression (`CONST`, `Item(1)`) is left alone when it has
+/// anything else or is one upper-case name (a constant the code may define).
+fn as_python_value(expected: &str) -> String {
+    let words = expected
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ' ')
+        && expected.starts_with(|c: char| c.is_ascii_alphabetic());
+    let constant = matches!(expected, "True" | "False" | "None")
+        || (expected
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()));
+    match words && !constant {
+        true => format!("'{expected}'"),
+        false => expected.to_string(),
+    }
 }
 
 /// `from module import a, b` lines for the names the cases use, from the project's non-test
@@ -301,7 +392,7 @@ fn comparison(expected: &str) -> String {
     }
 }
 
-fn render(imports: &[String], setup: &str, cases: &[(String, Outcome)]) -> String {
+fn render(imports: &[String], setup: &str, cases: &[Rendered]) -> String {
     let mut out = String::from("import pytest\n\n");
     for line in imports {
         out.push_str(line);
@@ -313,11 +404,20 @@ fn render(imports: &[String], setup: &str, cases: &[(String, Outcome)]) -> Strin
         ""
     };
     let mut seen: Vec<String> = Vec::new();
-    for (call, outcome) in cases {
+    for Rendered {
+        because,
+        call,
+        outcome,
+        ..
+    } in cases
+    {
         let base = test_name(call);
         let n = seen.iter().filter(|s| **s == base).count() + 1;
         seen.push(base.clone());
         out.push_str(&format!("\n\ndef test_{base}_{n}({fixture}):\n"));
+        if !because.is_empty() {
+            out.push_str(&format!("    # {}\n", because.replace('\n', " ")));
+        }
         for line in setup.lines().filter(|l| !l.trim().is_empty()) {
             out.push_str(&format!("    {}\n", line.trim()));
         }
@@ -358,16 +458,18 @@ mod tests {
                     {"call": "c_to_f(100)", "expected": "212"},
                     {"call": "c_to_f(37)", "expected": 98.6},
                     {"call": "describe(30)", "expected": "'hot'", "raises": ""},
+                    {"because": "\"freezing\" below 0", "call": "describe(-5)", "expected": "freezing"},
+                    {"call": "describe(15) == 'mild'"},
                     {"call": "c_to_f('x')", "raises": "TypeError"},
                 ]}),
                 &ctx,
             )
             .await
             .expect("call");
-        assert_eq!(out, ToolOutput::ok("wrote test_temperature.py (4 tests from your cases). Call step_complete to run them; a failing test names its case."));
+        assert_eq!(out, ToolOutput::ok("wrote test_temperature.py (6 tests from your cases). Bare words in `expected` were taken as strings: 'freezing'. Call step_complete to run them; a failing test names its case."));
         assert_eq!(
             ctx.store.read("test_temperature.py").expect("read"),
-            "import pytest\n\nfrom temperature import c_to_f, describe\n\n\ndef test_c_to_f_1():\n    assert c_to_f(100) == 212\n\n\ndef test_c_to_f_2():\n    assert c_to_f(37) == pytest.approx(98.6, abs=5e-2)\n\n\ndef test_describe_1():\n    assert describe(30) == 'hot'\n\n\ndef test_c_to_f_3():\n    with pytest.raises(TypeError):\n        c_to_f('x')\n"
+            "import pytest\n\nfrom temperature import c_to_f, describe\n\n\ndef test_c_to_f_1():\n    assert c_to_f(100) == 212\n\n\ndef test_c_to_f_2():\n    assert c_to_f(37) == pytest.approx(98.6, abs=5e-2)\n\n\ndef test_describe_1():\n    assert describe(30) == 'hot'\n\n\ndef test_describe_2():\n    # \"freezing\" below 0\n    assert describe(-5) == 'freezing'\n\n\ndef test_describe_3():\n    assert describe(15) == 'mild'\n\n\ndef test_c_to_f_3():\n    with pytest.raises(TypeError):\n        c_to_f('x')\n"
         );
     }
 
@@ -394,7 +496,9 @@ mod tests {
     #[tokio::test]
     async fn unusable_cases_are_refused_and_nothing_written() {
         let (_d, ctx) = ctx_with(&[("temperature.py", TEMPERATURE)]);
-        let cases: [(Value, &str); 4] = [
+        let cases: [(Value, &str); 5] = [
+            (json!({"path": "test_temperature.py", "setup": "def c_to_f(c):\n    return 0", "cases": [{"call": "c_to_f(1)", "expected": "33.8"}]}),
+             "ERROR: `setup` has `def c_to_f(c):`: setup only prepares values for the cases (e.g. t = TodoList(path)). The tests import the code from the project; l2mac writes the imports. Nothing was written."),
             (json!({"path": "temperature.py", "cases": [{"call": "c_to_f(1)", "expected": "33.8"}]}),
              "ERROR: `path` \"temperature.py\" is not a pytest file name: use test_<module>.py (e.g. test_temperature.py)."),
             (json!({"path": "test_temperature.py", "cases": [{"call": "c_to_f(1)"}]}),
@@ -426,5 +530,12 @@ mod tests {
         );
         assert_eq!(comparison("'1.5'"), "'1.5'");
         assert_eq!(comparison("[1.5]"), "[1.5]");
+        assert_eq!(as_python_value("mild"), "'mild'");
+        assert_eq!(as_python_value("very hot"), "'very hot'");
+        for kept in [
+            "True", "None", "MAX_SIZE", "'mild'", "12", "[1, 2]", "Item(1)", "x.y",
+        ] {
+            assert_eq!(as_python_value(kept), kept);
+        }
     }
 }
