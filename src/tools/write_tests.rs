@@ -13,6 +13,11 @@ use crate::llm::ToolSpec;
 
 pub struct WriteTests;
 
+/// The schema's words for `because`; a case that repeats them instead of the task's sentence
+/// gets no comment.
+const BECAUSE: &str =
+    "the sentence of the task that says what this call gives, copied from the task";
+
 #[derive(Deserialize)]
 struct Args {
     path: String,
@@ -50,13 +55,13 @@ impl Tool for WriteTests {
             description: "Write a pytest test file from cases: each case is a call of the project's code and the result the task says it gives (or the exception it raises). l2mac writes the imports and one test function per case; the file is replaced as a whole, so give all cases each time.".into(),
             parameters: json!({"type": "object", "properties": {
                 "cases": {"type": "array", "items": {"type": "object", "properties": {
-                    "because": {"type": "string", "description": "the words of the task this case checks, e.g. \"mild\" from 15 up to (not including) 25"},
-                    "call": {"type": "string", "description": "a Python expression calling the code, e.g. c_to_f(100)"},
-                    "expected": {"type": "string", "description": "the Python value the task says the call returns, e.g. 212"},
+                    "because": {"type": "string", "description": BECAUSE},
+                    "call": {"type": "string", "description": "a Python expression calling the code, e.g. area(2, 3)"},
+                    "expected": {"type": "string", "description": "the Python value the task says the call returns, e.g. 6"},
                     "raises": {"type": "string", "description": "instead of expected: the exception the task says the call raises, e.g. ValueError"}},
                     "required": ["because", "call"]}},
-                "path": {"type": "string", "description": "the test file, e.g. test_temperature.py"},
-                "setup": {"type": "string", "description": "optional Python lines run at the start of every test, e.g. t = TodoList(str(tmp_path / 'todo.json'))"}},
+                "path": {"type": "string", "description": "the test file, e.g. test_shapes.py"},
+                "setup": {"type": "string", "description": "optional Python lines run at the start of every test, e.g. s = Stack() (tmp_path is a fresh folder)"}},
                 "required": ["cases", "path"]}),
         }
     }
@@ -89,19 +94,17 @@ impl Tool for WriteTests {
                 .any(|k| l.starts_with(k))
         }) {
             return Ok(ToolOutput::error(format!(
-                "`setup` has `{line}`: setup only prepares values for the cases (e.g. t = TodoList(path)). The tests import the code from the project; l2mac writes the imports. Nothing was written."
+                "`setup` has `{line}`: setup only prepares values for the cases (e.g. s = Stack()). The tests import the code from the project; l2mac writes the imports. Nothing was written."
             )));
         }
         let mut cases = Vec::new();
         for (i, case) in args.cases.iter().enumerate() {
             match outcome(case) {
                 Ok((outcome, quoted)) => cases.push(Rendered {
-                    because: case
-                        .because
-                        .as_deref()
-                        .unwrap_or_default()
-                        .trim()
-                        .to_string(),
+                    because: match case.because.as_deref().map(str::trim) {
+                        Some(b) if !b.starts_with(&BECAUSE[..20]) => b.to_string(),
+                        _ => String::new(),
+                    },
                     call: bare_call(&case.call).0,
                     outcome,
                     quoted,
@@ -186,7 +189,7 @@ fn bare_call(call: &str) -> (String, Option<String>) {
 /// What a case asserts, or why it asserts nothing.
 fn outcome(case: &Case) -> Result<(Outcome, bool), String> {
     if case.call.trim().is_empty() {
-        return Err("`call` is empty: write the call, e.g. c_to_f(100).".into());
+        return Err("`call` is empty: write the call, e.g. area(2, 3).".into());
     }
     if case.call.contains('\n') {
         return Err("`call` must be one expression on one line.".into());
@@ -459,7 +462,7 @@ mod tests {
                     {"call": "c_to_f(37)", "expected": 98.6},
                     {"call": "describe(30)", "expected": "'hot'", "raises": ""},
                     {"because": "\"freezing\" below 0", "call": "describe(-5)", "expected": "freezing"},
-                    {"call": "describe(15) == 'mild'"},
+                    {"because": BECAUSE, "call": "describe(15) == 'mild'"},
                     {"call": "c_to_f('x')", "raises": "TypeError"},
                 ]}),
                 &ctx,
@@ -498,7 +501,7 @@ mod tests {
         let (_d, ctx) = ctx_with(&[("temperature.py", TEMPERATURE)]);
         let cases: [(Value, &str); 5] = [
             (json!({"path": "test_temperature.py", "setup": "def c_to_f(c):\n    return 0", "cases": [{"call": "c_to_f(1)", "expected": "33.8"}]}),
-             "ERROR: `setup` has `def c_to_f(c):`: setup only prepares values for the cases (e.g. t = TodoList(path)). The tests import the code from the project; l2mac writes the imports. Nothing was written."),
+             "ERROR: `setup` has `def c_to_f(c):`: setup only prepares values for the cases (e.g. s = Stack()). The tests import the code from the project; l2mac writes the imports. Nothing was written."),
             (json!({"path": "temperature.py", "cases": [{"call": "c_to_f(1)", "expected": "33.8"}]}),
              "ERROR: `path` \"temperature.py\" is not a pytest file name: use test_<module>.py (e.g. test_temperature.py)."),
             (json!({"path": "test_temperature.py", "cases": [{"call": "c_to_f(1)"}]}),
