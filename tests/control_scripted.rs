@@ -487,7 +487,7 @@ async fn a_tests_step_writes_its_test_file_from_cases_and_fixes_a_wrong_one() {
                     .unwrap_or_default();
                 assert_eq!(tools.first(), Some(&"write_tests"), "{tools:?}");
                 let prompt = req["messages"][1]["content"].as_str().unwrap_or_default();
-                assert!(prompt.ends_with("Write test_temp.py with `write_tests`: one case per behaviour the task states for temp.py (c_to_f), each a call and the result the task says it gives, or the exception it raises."), "{prompt}");
+                assert!(prompt.ends_with("Write test_temp.py with `write_tests`: one case per behaviour the task states for temp.py (c_to_f), each a call and the result the task says it gives, or the exception it raises. Choose inputs whose result the task makes plain."), "{prompt}");
             },
             // What the 1.5B model did: the module again, as the test file.
             write("test_temp.py", module),

@@ -89,6 +89,7 @@ impl<'a> Runner<'a> {
             checker: Checker::Commands,
             task_word_counts: crate::text::stated_word_counts(&state.task),
             expected_names: Vec::new(),
+            task: state.task.clone(),
         };
         let base_elapsed_ms = state.elapsed_ms;
         let tools = match state.settings.domain {

@@ -43,6 +43,9 @@ pub struct ToolContext {
     /// Functions and classes the task promises that the current step mentions; `step_complete`
     /// refuses while one is not defined.
     pub expected_names: Vec<interface::Promised>,
+    /// The whole task, for tools that hold the model to what it says (`write_tests` refuses an
+    /// exception the task never mentions).
+    pub task: String,
 }
 
 impl ToolContext {
@@ -56,6 +59,7 @@ impl ToolContext {
             checker: Checker::Commands,
             task_word_counts: Vec::new(),
             expected_names: Vec::new(),
+            task: String::new(),
         }
     }
 }

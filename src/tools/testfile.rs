@@ -142,7 +142,7 @@ pub fn hints_for(store: &FileStore, files: &[String]) -> String {
         .filter_map(|f| {
             let tested = under_test(store, f)?;
             Some(format!(
-                "Write {f} with `write_tests`: one case per behaviour the task states for {} ({}), each a call and the result the task says it gives, or the exception it raises.\n",
+                "Write {f} with `write_tests`: one case per behaviour the task states for {} ({}), each a call and the result the task says it gives, or the exception it raises. Choose inputs whose result the task makes plain.\n",
                 tested.path,
                 tested.names.join(", ")
             ))
@@ -233,7 +233,7 @@ mod tests {
         assert_eq!(test_files_among(&files), ["test_temperature.py"]);
         assert_eq!(
             hints_for(&store, &files),
-            "Write test_temperature.py with `write_tests`: one case per behaviour the task states for temperature.py (c_to_f, describe), each a call and the result the task says it gives, or the exception it raises.\n"
+            "Write test_temperature.py with `write_tests`: one case per behaviour the task states for temperature.py (c_to_f, describe), each a call and the result the task says it gives, or the exception it raises. Choose inputs whose result the task makes plain.\n"
         );
         store
             .write("test_temperature.py", "def test_x():\n    assert True\n")

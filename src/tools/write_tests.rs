@@ -13,11 +13,6 @@ use crate::llm::ToolSpec;
 
 pub struct WriteTests;
 
-/// The schema's words for `because`; a case that repeats them instead of the task's sentence
-/// gets no comment.
-const BECAUSE: &str =
-    "the sentence of the task that says what this call gives, copied from the task";
-
 #[derive(Deserialize)]
 struct Args {
     path: String,
@@ -31,7 +26,7 @@ struct Case {
     /// The task's words this case checks. Listed first in the schema (serde_json orders keys
     /// alphabetically and the grammar fills them in order), so the model restates the rule
     /// before it writes the call and its result: a small model's chain of thought.
-    #[serde(default)]
+    #[serde(default, rename = "because_the_task_says")]
     because: Option<String>,
     call: String,
     #[serde(default)]
@@ -52,14 +47,14 @@ impl Tool for WriteTests {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
             name: "write_tests".into(),
-            description: "Write a pytest test file from cases: each case is a call of the project's code and the result the task says it gives (or the exception it raises). l2mac writes the imports and one test function per case; the file is replaced as a whole, so give all cases each time.".into(),
+            description: "Write a pytest test file from cases: each case is a call of the project's code and the result the task says it gives (or the exception it raises). Choose inputs whose result the task makes plain: well inside a range it states, not on its edge. l2mac writes the imports and one test function per case; the file is replaced as a whole, so give all cases each time.".into(),
             parameters: json!({"type": "object", "properties": {
                 "cases": {"type": "array", "items": {"type": "object", "properties": {
-                    "because": {"type": "string", "description": BECAUSE},
+                    "because_the_task_says": {"type": "string"},
                     "call": {"type": "string", "description": "a Python expression calling the code, e.g. area(2, 3)"},
                     "expected": {"type": "string", "description": "the Python value the task says the call returns, e.g. 6"},
                     "raises": {"type": "string", "description": "instead of expected: the exception the task says the call raises, e.g. ValueError"}},
-                    "required": ["because", "call"]}},
+                    "required": ["because_the_task_says", "call"]}},
                 "path": {"type": "string", "description": "the test file, e.g. test_shapes.py"},
                 "setup": {"type": "string", "description": "optional Python lines run at the start of every test, e.g. s = Stack() (tmp_path is a fresh folder)"}},
                 "required": ["cases", "path"]}),
@@ -101,10 +96,12 @@ impl Tool for WriteTests {
         for (i, case) in args.cases.iter().enumerate() {
             match outcome(case) {
                 Ok((outcome, quoted)) => cases.push(Rendered {
-                    because: match case.because.as_deref().map(str::trim) {
-                        Some(b) if !b.starts_with(&BECAUSE[..20]) => b.to_string(),
-                        _ => String::new(),
-                    },
+                    because: case
+                        .because
+                        .as_deref()
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string(),
                     call: bare_call(&case.call).0,
                     outcome,
                     quoted,
@@ -116,6 +113,25 @@ impl Tool for WriteTests {
                         case.call
                     )))
                 }
+            }
+        }
+        // The model adds cases the task never asked for ("raises ValueError above 35"), then
+        // cannot make them pass: an exception is only tested when the task names it.
+        if !ctx.task.is_empty() {
+            let unasked: Vec<&str> = cases
+                .iter()
+                .filter_map(|c| match &c.outcome {
+                    Outcome::Raises(e) if !ctx.task.contains(e.rsplit('.').next().unwrap_or(e)) => {
+                        Some(c.call.as_str())
+                    }
+                    _ => None,
+                })
+                .collect();
+            if !unasked.is_empty() {
+                return Ok(ToolOutput::error(format!(
+                    "the task never names the exception that {} would raise, so it asks for no such test. Leave those cases out and give the others again; nothing was written.",
+                    unasked.join(", ")
+                )));
             }
         }
         let used: String = cases
@@ -461,8 +477,8 @@ mod tests {
                     {"call": "c_to_f(100)", "expected": "212"},
                     {"call": "c_to_f(37)", "expected": 98.6},
                     {"call": "describe(30)", "expected": "'hot'", "raises": ""},
-                    {"because": "\"freezing\" below 0", "call": "describe(-5)", "expected": "freezing"},
-                    {"because": BECAUSE, "call": "describe(15) == 'mild'"},
+                    {"because_the_task_says": "\"freezing\" below 0", "call": "describe(-5)", "expected": "freezing"},
+                    {"call": "describe(15) == 'mild'"},
                     {"call": "c_to_f('x')", "raises": "TypeError"},
                 ]}),
                 &ctx,
@@ -499,7 +515,11 @@ mod tests {
     #[tokio::test]
     async fn unusable_cases_are_refused_and_nothing_written() {
         let (_d, ctx) = ctx_with(&[("temperature.py", TEMPERATURE)]);
-        let cases: [(Value, &str); 5] = [
+        let mut ctx = ctx;
+        ctx.task = "Write temperature.py with `c_to_f(c)`; raise TypeError for text.".into();
+        let cases: [(Value, &str); 6] = [
+            (json!({"path": "test_temperature.py", "cases": [{"call": "c_to_f('a')", "raises": "TypeError"}, {"call": "c_to_f(99)", "raises": "ValueError"}, {"call": "c_to_f(-999)", "raises": "builtins.ValueError"}]}),
+             "ERROR: the task never names the exception that c_to_f(99), c_to_f(-999) would raise, so it asks for no such test. Leave those cases out and give the others again; nothing was written."),
             (json!({"path": "test_temperature.py", "setup": "def c_to_f(c):\n    return 0", "cases": [{"call": "c_to_f(1)", "expected": "33.8"}]}),
              "ERROR: `setup` has `def c_to_f(c):`: setup only prepares values for the cases (e.g. s = Stack()). The tests import the code from the project; l2mac writes the imports. Nothing was written."),
             (json!({"path": "temperature.py", "cases": [{"call": "c_to_f(1)", "expected": "33.8"}]}),
