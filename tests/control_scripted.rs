@@ -64,12 +64,7 @@ async fn three_step_plan_builds_a_tested_python_package() {
     )
     .await;
 
-    assert_eq!(
-        report.outcome,
-        Outcome::Complete,
-        "{}",
-        report.checks_summary
-    );
+    assert_complete(&report);
     assert_eq!(
         (report.steps_total, report.steps_done, report.steps_failed),
         (3, 3, 0)
@@ -137,12 +132,7 @@ async fn a_failing_check_blocks_step_complete_until_fixed() {
     .await;
     let dir = tempfile::tempdir().expect("tmp");
     let (report, _) = run_task(&server, dir.path(), "mathx", python_settings()).await;
-    assert_eq!(
-        report.outcome,
-        Outcome::Complete,
-        "{}",
-        report.checks_summary
-    );
+    assert_complete(&report);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("mathx.py")).expect("read"),
         "def add(a, b):\n    return a + b\n"
@@ -197,12 +187,7 @@ async fn a_full_context_is_summarised_and_the_step_restarts_from_the_summary() {
         ..python_settings()
     };
     let (report, events) = run_task(&server, dir.path(), "two files", settings).await;
-    assert_eq!(
-        report.outcome,
-        Outcome::Complete,
-        "{}",
-        report.checks_summary
-    );
+    assert_complete(&report);
     assert_eq!(report.restarts, 1);
     assert!(events.contains(&Event::ContextRestart {
         step: 0,
@@ -418,12 +403,7 @@ async fn a_step_cannot_end_without_the_files_it_names() {
     .await;
     let dir = tempfile::tempdir().expect("tmp");
     let (report, _) = run_task(&server, dir.path(), "greet", python_settings()).await;
-    assert_eq!(
-        report.outcome,
-        Outcome::Complete,
-        "{}",
-        report.checks_summary
-    );
+    assert_complete(&report);
     assert!(
         report.checks_summary.contains("PASS"),
         "{}",
@@ -456,12 +436,7 @@ async fn a_step_cannot_end_without_the_functions_the_task_promises() {
     .await;
     let dir = tempfile::tempdir().expect("tmp");
     let (report, _) = run_task(&server, dir.path(), task, python_settings()).await;
-    assert_eq!(
-        report.outcome,
-        Outcome::Complete,
-        "{}",
-        report.checks_summary
-    );
+    assert_complete(&report);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("roman.py")).expect("roman.py"),
         as_functions
@@ -525,12 +500,7 @@ async fn a_tests_step_writes_its_test_file_from_cases_and_fixes_a_wrong_one() {
     .await;
     let dir = tempfile::tempdir().expect("tmp");
     let (report, _) = run_task(&server, dir.path(), task, python_settings()).await;
-    assert_eq!(
-        report.outcome,
-        Outcome::Complete,
-        "{}",
-        report.checks_summary
-    );
+    assert_complete(&report);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("test_temp.py")).expect("test file"),
         "import pytest\n\nfrom temp import c_to_f\n\n\ndef test_c_to_f_1():\n    assert c_to_f(100) == 212\n\n\ndef test_c_to_f_2():\n    assert c_to_f(0) == 32\n\n\ndef test_c_to_f_3():\n    assert c_to_f(37) == pytest.approx(98.6, abs=5e-2)\n"

@@ -188,12 +188,7 @@ async fn outline_three_chapters_a_fixed_check_and_an_assembled_book() {
     };
     let (report, events) = run_task(&server, dir.path(), &task(), settings).await;
 
-    assert_eq!(
-        report.outcome,
-        Outcome::Complete,
-        "{}",
-        report.checks_summary
-    );
+    assert_complete(&report);
     assert_eq!(
         (report.steps_total, report.steps_done, report.steps_failed),
         (5, 5, 0)
@@ -378,12 +373,7 @@ async fn a_run_stopped_after_its_outline_resumes_with_the_planned_chapters() {
     runner.settings_mut().max_total_turns = None;
     let report = runner.run(true).await.expect("resume");
     assert!(server.failures().is_empty(), "{:?}", server.failures());
-    assert_eq!(
-        report.outcome,
-        Outcome::Complete,
-        "{}",
-        report.checks_summary
-    );
+    assert_complete(&report);
     assert_eq!((report.steps_total, report.steps_done), (5, 5));
     assert_eq!(server.served(), 9);
     assert!(!sink

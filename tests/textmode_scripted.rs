@@ -40,12 +40,7 @@ async fn a_text_mode_run_completes_from_json_in_the_replies() {
     let dir = tempfile::tempdir().expect("tmp");
     let client = client_for(&server.base_url(), ToolMode::Text);
     let (report, _) = run_with(&server, &client, dir.path(), "hello", python_settings()).await;
-    assert_eq!(
-        report.outcome,
-        Outcome::Complete,
-        "{}",
-        report.checks_summary
-    );
+    assert_complete(&report);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("hello.py")).expect("read"),
         "print('hi')\n"

@@ -205,7 +205,7 @@ impl Tool for WriteFiles {
         repeated.dedup();
         if !repeated.is_empty() {
             return Ok(ToolOutput::error(format!(
-                "ERROR: nothing was written: {} given more than once in this call. Give each file once, with its whole content (all its functions in one `content`).",
+                "nothing was written: {} given more than once in this call. Give each file once, with its whole content (all its functions in one `content`).",
                 repeated.join(", ")
             )));
         }
@@ -611,7 +611,7 @@ mod tests {
             )
             .await
             .expect("call");
-        assert_eq!(out, ToolOutput::error("ERROR: nothing was written: t.py given more than once in this call. Give each file once, with its whole content (all its functions in one `content`)."));
+        assert_eq!(out, ToolOutput::error("nothing was written: t.py given more than once in this call. Give each file once, with its whole content (all its functions in one `content`)."));
         assert_eq!(
             c.store.read("t.py").expect("read"),
             "def a():\n    return 1\n"

@@ -16,8 +16,9 @@ pub struct Promised {
     pub top_level: bool,
 }
 
-/// Builtins and common library calls a task may show in backticks without promising them.
-const NOT_PROMISED: &[&str] = &[
+/// Python builtins a task may show in backticks without promising them, and a test may call
+/// without importing them.
+pub(super) const PYTHON_BUILTINS: &[&str] = &[
     "len",
     "str",
     "int",
@@ -69,7 +70,7 @@ pub fn promised_names(task: &str) -> Vec<Promised> {
             .chars()
             .next()
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-        if !called || !ident || NOT_PROMISED.contains(&name.as_str()) {
+        if !called || !ident || PYTHON_BUILTINS.contains(&name.as_str()) {
             continue;
         }
         if !out.iter().any(|p| p.name == name) {

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::interface::top_level_definitions;
+use super::interface::{top_level_definitions, PYTHON_BUILTINS};
 use super::{parse_args, testfile, Tool, ToolContext, ToolError, ToolOutput};
 use crate::exec::{is_python_test_file, module_name};
 use crate::llm::ToolSpec;
@@ -294,7 +294,7 @@ fn imports_for(ctx: &ToolContext, path: &str, code: &str) -> Result<Vec<String>,
                 Some((_, names)) => names.push(name),
                 None => lines.push((module.clone(), vec![name])),
             },
-            None if is_builtin(&name) => {}
+            None if PYTHON_BUILTINS.contains(&name.as_str()) => {}
             None => missing.push(name),
         }
     }
@@ -339,33 +339,6 @@ fn called_names(code: &str) -> Vec<String> {
         i += 1;
     }
     out
-}
-
-fn is_builtin(name: &str) -> bool {
-    const BUILTINS: &[&str] = &[
-        "str",
-        "int",
-        "float",
-        "bool",
-        "list",
-        "dict",
-        "set",
-        "tuple",
-        "len",
-        "sorted",
-        "round",
-        "abs",
-        "sum",
-        "min",
-        "max",
-        "range",
-        "open",
-        "repr",
-        "isinstance",
-        "type",
-        "print",
-    ];
-    BUILTINS.contains(&name)
 }
 
 /// The names the project's modules define, said when a case calls something else.

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use l2mac::control::{CollectSink, RunReport, RunSettings, RunState, Runner};
+use l2mac::control::{CollectSink, Outcome, RunReport, RunSettings, RunState, Runner};
 use l2mac::llm::{Compat, OpenAiClient, OpenAiOptions, RetryPolicy, ToolMode};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
@@ -272,4 +272,14 @@ pub async fn run_with(
         assert_eq!(server.unserved(), 0, "the run ended before the script did");
     }
     (report, sink.events())
+}
+
+/// The run ended Complete; otherwise the failure shows its checks.
+pub fn assert_complete(report: &RunReport) {
+    assert_eq!(
+        report.outcome,
+        Outcome::Complete,
+        "{}",
+        report.checks_summary
+    );
 }
