@@ -1,6 +1,7 @@
 //! The model side of l2mac: one `ChatModel` trait, the message types the control unit speaks, and
 //! an OpenAI-compatible client, so the loop never depends on a particular provider.
 
+pub mod lenient;
 pub mod local;
 pub mod openai;
 pub mod retry;

@@ -75,7 +75,7 @@ pub fn unwrap(mut response: ChatResponse, tools: &[ToolSpec]) -> ChatResponse {
         if call.name != ACT {
             continue;
         }
-        let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(&call.arguments) else {
+        let Ok(Value::Object(obj)) = super::lenient::parse(&call.arguments) else {
             continue;
         };
         let name = match obj.get("name").and_then(Value::as_str) {
@@ -229,6 +229,14 @@ mod tests {
             (
                 "write_files".into(),
                 r#"{"files":[{"path":"a.py"}]}"#.into()
+            )
+        );
+        // A raw line break inside a string (seen in a 2,000-character call) no longer loses it.
+        assert_eq!(
+            names("{\"arguments\": {\"files\": [{\"content\": \"a\nb\", \"path\": \"a.py\"}]}, \"name\": \"write_files\"}"),
+            (
+                "write_files".into(),
+                r#"{"files":[{"content":"a\nb","path":"a.py"}]}"#.into()
             )
         );
         // Two tools take a `path`, none takes `body`, and `{}` fits nothing for sure: left as

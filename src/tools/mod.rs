@@ -250,7 +250,7 @@ impl ToolRegistry {
         let args: Value = if raw.is_empty() {
             Value::Object(Default::default())
         } else {
-            match serde_json::from_str(raw) {
+            match crate::llm::lenient::parse(raw) {
                 Ok(v) => v,
                 Err(e) => {
                     return Ok(ToolOutput::error(format!(
