@@ -456,10 +456,7 @@ async fn a_tests_step_writes_its_test_file_from_cases_and_fixes_a_wrong_one() {
         complete("temp written"),
         expect(
             |req| {
-                let tools: Vec<&str> = req["tools"]
-                    .as_array()
-                    .map(|t| t.iter().filter_map(|t| t["function"]["name"].as_str()).collect())
-                    .unwrap_or_default();
+                let tools = tool_names(req);
                 assert_eq!(tools.first(), Some(&"write_tests"), "{tools:?}");
                 let prompt = req["messages"][1]["content"].as_str().unwrap_or_default();
                 assert!(prompt.ends_with("Write test_temp.py with `write_tests`: one case per behaviour the task states for temp.py (c_to_f), each a call and the result the task says it gives, or the exception it raises. Choose inputs whose result the task makes plain."), "{prompt}");

@@ -125,10 +125,7 @@ async fn outline_three_chapters_a_fixed_check_and_an_assembled_book() {
         // to the notes.
         expect(
             |req| {
-                let tools: Vec<&str> = req["tools"]
-                    .as_array()
-                    .map(|t| t.iter().filter_map(|t| t["function"]["name"].as_str()).collect())
-                    .unwrap_or_default();
+                let tools = tool_names(req);
                 assert_eq!(
                     tools,
                     ["write_chapter", "step_complete", "read_files", "write_files", "run_checks"]

@@ -283,3 +283,15 @@ pub fn assert_complete(report: &RunReport) {
         report.checks_summary
     );
 }
+
+/// The names of the tools a request offers, in order.
+pub fn tool_names(req: &Value) -> Vec<&str> {
+    req["tools"]
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .filter_map(|t| t["function"]["name"].as_str())
+                .collect()
+        })
+        .unwrap_or_default()
+}
