@@ -350,7 +350,6 @@ pub(super) async fn finish_on_repeat(
     }
 }
 
-/// Top-level Python functions and classes that `old` defines and `new` does not.
 /// Whether `new` defines at the top level a name the task promises that `old` did not. Such a
 /// rewrite may drop definitions (module functions in place of a class, say): the old shape was
 /// the mistake.
@@ -362,6 +361,7 @@ fn delivers_promised(old: Option<&str>, new: &str, ctx: &ToolContext) -> bool {
         .any(|p| now.contains(&p.name) && !before.contains(&p.name))
 }
 
+/// Top-level Python functions and classes that `old` defines and `new` does not.
 fn lost_definitions(path: &str, old: &str, new: &str) -> Vec<String> {
     if !path.ends_with(".py") {
         return Vec::new();

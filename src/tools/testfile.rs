@@ -20,7 +20,7 @@ pub struct UnderTest {
 
 /// Whether `path` is a file pytest collects tests from by its name (not a `conftest.py`, an
 /// `__init__.py` or a helper under `tests/`).
-fn collects_tests(path: &str) -> bool {
+pub(super) fn collects_tests(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or(path);
     path.ends_with(".py")
         && is_python_test_file(path)

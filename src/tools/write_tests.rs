@@ -68,10 +68,7 @@ impl Tool for WriteTests {
         };
         let path = args.path.trim();
         let file = path.rsplit('/').next().unwrap_or(path);
-        if !(path.ends_with(".py")
-            && is_python_test_file(path)
-            && (file.starts_with("test_") || file.ends_with("_test.py")))
-        {
+        if !testfile::collects_tests(path) {
             return Ok(ToolOutput::error(format!(
                 "`path` {path:?} is not a pytest file name: use test_<module>.py (e.g. test_{}).",
                 file.trim_start_matches("test_")
@@ -278,11 +275,13 @@ fn imports_for(ctx: &ToolContext, path: &str, code: &str) -> Result<Vec<String>,
         if !entry.path.ends_with(".py") || is_python_test_file(&entry.path) {
             continue;
         }
-        let (Some(module), Ok(source)) = (module_name(&entry.path), ctx.store.read(&entry.path))
-        else {
+        let Some(module) = module_name(&entry.path) else {
             continue;
         };
-        if !modules.iter().any(|(m, _)| *m == module) {
+        if modules.iter().any(|(m, _)| *m == module) {
+            continue;
+        }
+        if let Ok(source) = ctx.store.read(&entry.path) {
             modules.push((module, top_level_definitions(&source)));
         }
     }
