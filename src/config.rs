@@ -27,6 +27,8 @@ pub struct FileConfig {
     pub base_url: Option<String>,
     pub model: Option<String>,
     pub tool_mode: Option<ToolMode>,
+    /// The model profile: "small" or "standard".
+    pub profile: Option<crate::profile::Family>,
     /// "standard" or "llama-cpp".
     pub compat: Option<String>,
     pub context_window: Option<usize>,

@@ -5,9 +5,11 @@
 
 pub mod config;
 pub mod control;
+pub mod domain;
 pub mod dse;
 pub mod exec;
 pub mod llm;
+pub mod profile;
 pub mod prompts;
 pub mod sim;
 pub mod store;

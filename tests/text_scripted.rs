@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::*;
-use l2mac::control::{Domain, Event, Outcome, RunSettings};
+use l2mac::control::{DomainKind, Event, Outcome, RunSettings};
 use serde_json::{json, Value};
 
 const OUTLINE: &str = "# Tidy Logs: A Field Guide\n\n## Chapter 1: Setting Up {words=60}\n### Installing\n### First Run\n\n## Chapter 2: Reading Logs {words=60}\n### Levels\n\n## Chapter 3: Rotating Logs {words=60}\n### Size Limits\n### Retention\n";
@@ -180,7 +180,7 @@ async fn outline_three_chapters_a_fixed_check_and_an_assembled_book() {
     .await;
     let dir = tempfile::tempdir().expect("tmp");
     let settings = RunSettings {
-        domain: Domain::Text,
+        domain: DomainKind::Text,
         ..RunSettings::default()
     };
     let (report, events) = run_task(&server, dir.path(), &task(), settings).await;
@@ -307,7 +307,7 @@ async fn an_outline_step_that_fails_ends_the_run_without_chapters() {
     .await;
     let dir = tempfile::tempdir().expect("tmp");
     let settings = RunSettings {
-        domain: Domain::Text,
+        domain: DomainKind::Text,
         max_turns_per_step: 3,
         ..RunSettings::default()
     };
@@ -355,7 +355,7 @@ async fn a_run_stopped_after_its_outline_resumes_with_the_planned_chapters() {
     .await;
     let dir = tempfile::tempdir().expect("tmp");
     let settings = RunSettings {
-        domain: Domain::Text,
+        domain: DomainKind::Text,
         max_total_turns: Some(2),
         ..RunSettings::default()
     };

@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use l2mac::config::FileConfig;
-use l2mac::control::{ControlError, Domain, EventSink, Outcome, RunSettings, RunState, Runner};
+use l2mac::control::{ControlError, DomainKind, EventSink, Outcome, RunSettings, RunState, Runner};
 use l2mac::exec::CheckSpec;
 use l2mac::llm::local::{self, LocalServer};
 use l2mac::llm::{Compat, OpenAiClient, OpenAiOptions, RetryPolicy, ToolMode};
+use l2mac::profile::{Family, ModelProfile};
 
 use super::progress::{Bars, JsonLines};
 use super::ExitCode;
@@ -24,6 +25,15 @@ pub enum Provider {
     Openai,
     /// The embedded llama.cpp server with the model from scripts/setup-local-model.sh.
     Local,
+}
+
+impl Provider {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Provider::Openai => "openai",
+            Provider::Local => "local",
+        }
+    }
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -41,9 +51,15 @@ pub struct ModelArgs {
     /// OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 [env: OPENAI_BASE_URL]
     #[arg(long, env = "OPENAI_BASE_URL")]
     pub base_url: Option<String>,
-    /// How tools reach the model: the API's tool calls, or JSON written in the text.
-    #[arg(long, value_enum)]
+    /// How tools reach the model: `native` (the API's tool calls) or `text` (JSON written in
+    /// the text).
+    #[arg(long)]
     pub tool_mode: Option<ToolMode>,
+    /// How the model is driven: `small` (every small-model guard and hook; the default for the
+    /// local server and models named with at most 3B parameters) or `standard` (a model that
+    /// follows tool schemas; the default otherwise).
+    #[arg(long)]
+    pub profile: Option<Family>,
     /// Provider quirks: `standard` or `llama-cpp` (llama-cpp-python's server).
     #[arg(long)]
     pub compat: Option<String>,
@@ -87,8 +103,10 @@ pub struct RunArgs {
     /// Ask the planner to review its plan once.
     #[arg(long)]
     pub refine_plan: bool,
-    #[arg(long, value_enum, default_value_t = Domain::Code)]
-    pub domain: Domain,
+    /// What the run makes: `code`, `dse` (architecture-search studies) or `text` (long
+    /// documents).
+    #[arg(long, default_value = "code")]
+    pub domain: DomainKind,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -99,6 +117,11 @@ pub struct ModelHandle {
     pub client: OpenAiClient,
     pub server: Option<LocalServer>,
     pub context_window: Option<usize>,
+    pub provider: Provider,
+    /// The local server's threads (None for an endpoint).
+    pub threads: Option<usize>,
+    /// How the run drives the model; saved with a new run.
+    pub profile: ModelProfile,
 }
 
 pub async fn client(
@@ -116,12 +139,13 @@ pub async fn client(
         (None, None) => Provider::Local,
     };
     let compat_name = args.compat.as_deref().or(file.compat.as_deref());
-    let mut compat = match compat_name {
-        None | Some("standard") => Compat::standard(),
-        Some("llama-cpp") => Compat::llama_cpp(),
+    let compat_flag = match compat_name {
+        None => None,
+        Some("standard") => Some(Compat::standard()),
+        Some("llama-cpp") => Some(Compat::llama_cpp()),
         Some(other) => bail!("unknown --compat `{other}`: use `standard` or `llama-cpp`"),
     };
-    let (base_url, model, server, context_window) = match provider {
+    let (base_url, model, server, context_window, threads) = match provider {
         Provider::Openai => {
             let base_url = explicit_url
                 .or_else(|| saved.map(|s| s.base_url.clone()))
@@ -132,11 +156,11 @@ pub async fn client(
                 .or_else(|| file.model.clone())
                 .or_else(|| saved.map(|s| s.model.clone()))
                 .unwrap_or_else(|| "gpt-4o-mini".to_string());
-            (base_url, model, None, None)
+            (base_url, model, None, None, None)
         }
         Provider::Local => {
             let mut opts = local::find_installed()?;
-            if let Some(t) = args.threads {
+            if let Some(t) = args.threads.or_else(|| saved.and_then(|s| s.local_threads)) {
                 opts.threads = t.max(1);
             }
             eprintln!(
@@ -146,19 +170,18 @@ pub async fn client(
                 if opts.threads == 1 { "" } else { "s" }
             );
             let ctx = opts.ctx_size as usize;
+            let threads = opts.threads;
             let server = LocalServer::start(opts).await?;
-            if compat_name.is_none() {
-                compat = Compat::llama_cpp();
-            }
             (
                 server.base_url(),
                 server.model_id().to_string(),
                 Some(server),
                 Some(ctx),
+                Some(threads),
             )
         }
     };
-    let tool_mode = args.tool_mode.or(file.tool_mode).unwrap_or_default();
+    let profile = profile_for(args, file, saved, provider, &model, compat_flag);
     let api_key = match provider {
         Provider::Openai => std::env::var("OPENAI_API_KEY")
             .ok()
@@ -180,14 +203,50 @@ pub async fn client(
                 .unwrap_or(RetryPolicy::default().max_retries),
             ..RetryPolicy::default()
         },
-        tool_mode,
-        compat,
+        tool_mode: profile.tool_mode,
+        compat: profile.compat.clone(),
     })?;
     Ok(ModelHandle {
         client,
         server,
         context_window,
+        provider,
+        threads,
+        profile,
     })
+}
+
+/// The run's model profile: a resumed run keeps its own; a new one gets the family of its
+/// provider and model (or `--profile`). Server quirks follow the provider (llama-cpp-python's
+/// for the embedded server), and `--tool-mode`/`--compat` override both.
+fn profile_for(
+    args: &ModelArgs,
+    file: &FileConfig,
+    saved: Option<&RunState>,
+    provider: Provider,
+    model: &str,
+    compat_flag: Option<Compat>,
+) -> ModelProfile {
+    let local = provider == Provider::Local;
+    let family = args.profile.or(file.profile);
+    let mut profile = match (saved, family) {
+        (_, Some(family)) => ModelProfile::for_family(family),
+        (Some(state), None) => state.settings.profile.clone(),
+        (None, None) => ModelProfile::for_family(ModelProfile::family_for(local, model)),
+    };
+    if saved.is_none() || family.is_some() {
+        profile.compat = match local {
+            true => Compat::llama_cpp(),
+            false => Compat::standard(),
+        };
+    }
+    if let Some(compat) = compat_flag {
+        profile.compat = compat;
+    }
+    if let Some(mode) = args.tool_mode.or(file.tool_mode) {
+        profile.tool_mode = mode;
+    }
+    profile
 }
 
 fn sink(json: bool) -> Box<dyn EventSink> {
@@ -228,6 +287,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode> {
     let model_name = client.options().model.clone();
     let mut settings = RunSettings {
         domain: args.domain,
+        profile: handle.profile.clone(),
         context_window: args
             .context_window
             .or(file.context_window)
@@ -284,15 +344,21 @@ pub async fn run(args: RunArgs) -> Result<ExitCode> {
             out.display()
         );
     }
-    let state = RunState::new(
+    let mut state = RunState::new(
         task,
         model_name,
         client.options().base_url.clone(),
         settings,
     );
+    state.provider = Some(handle.provider.as_str().to_string());
+    state.local_threads = handle.threads;
     let sink = sink(args.model.json);
-    let mut runner = Runner::create(client, sink.as_ref(), &out, state)?;
-    drive(&mut runner, &out, false).await
+    let code = match Runner::create(client, sink.as_ref(), &out, state) {
+        Ok(mut runner) => drive(&mut runner, &out, false).await,
+        Err(e) => Err(e.into()),
+    };
+    stop_server(handle).await;
+    code
 }
 
 #[derive(clap::Args, Debug)]
@@ -314,14 +380,24 @@ pub async fn resume(args: ResumeArgs) -> Result<ExitCode> {
     let saved = l2mac::control::persist::RunDir::open(&args.dir)?.load_state()?;
     let handle = client(&args.model, &file, Some(&saved)).await?;
     let sink = sink(args.model.json);
-    let mut runner = Runner::open(&handle.client, sink.as_ref(), &args.dir)?;
-    if args.max_tokens.is_some() {
-        runner.settings_mut().max_total_tokens = args.max_tokens;
-    }
-    if args.max_turns.is_some() {
-        runner.settings_mut().max_total_turns = args.max_turns;
-    }
-    let code = drive(&mut runner, &args.dir, true).await;
+    let code = match Runner::open(&handle.client, sink.as_ref(), &args.dir) {
+        Ok(mut runner) => {
+            runner.set_endpoint(
+                &handle.client.options().base_url,
+                handle.provider.as_str(),
+                handle.threads,
+                handle.profile.clone(),
+            );
+            if args.max_tokens.is_some() {
+                runner.settings_mut().max_total_tokens = args.max_tokens;
+            }
+            if args.max_turns.is_some() {
+                runner.settings_mut().max_total_turns = args.max_turns;
+            }
+            drive(&mut runner, &args.dir, true).await
+        }
+        Err(e) => Err(e.into()),
+    };
     stop_server(handle).await;
     code
 }

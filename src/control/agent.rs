@@ -8,10 +8,12 @@ use std::hash::{Hash, Hasher};
 use serde::{Deserialize, Serialize};
 
 use super::context;
+use super::hooks::{self, LoopAction};
 use super::state::RunSettings;
 use crate::llm::tokens::TokenCounter;
 use crate::llm::{ChatRequest, ChatResponse, Message, Role, ToolCall, ToolChoice, ToolSpec};
-use crate::tools::ToolOutput;
+use crate::profile::ModelProfile;
+use crate::tools::{Effect, ToolOutput};
 
 /// Identical replies in a row that count as a loop.
 const LOOP_REPEATS: usize = 3;
@@ -20,10 +22,6 @@ const LOOP_REPEATS: usize = 3;
 const MAX_LOOP_PERIOD: usize = 3;
 /// Turns run at the raised temperature after a loop.
 const HOT_TURNS: u32 = 3;
-/// Loops in one step answered by clearing the context; later ones only get a nudge. A raised
-/// temperature alone rarely breaks a small model's loop: the repeated replies in its context
-/// keep pulling it back, so the first answer is a fresh context without them.
-const MAX_LOOP_RESTARTS: u32 = 2;
 /// Characters of the last tool result carried into the fresh context after a loop.
 const LOOP_CARRY_CHARS: usize = 1500;
 
@@ -76,6 +74,9 @@ pub struct StepAgent {
     carry_nudge: Option<String>,
     #[serde(default)]
     loop_restarts: u32,
+    /// Calls whose result changed nothing (a repeated write): not worth carrying after a loop.
+    #[serde(default)]
+    no_change_calls: Vec<String>,
 }
 
 /// Events the machine wants reported; the runner turns them into UI events.
@@ -83,7 +84,17 @@ pub struct StepAgent {
 pub enum Notice {
     Compacted { elided: usize },
     LoopDetected { repeats: usize },
-    RestartNeeded,
+    RestartNeeded { reason: RestartReason },
+}
+
+/// Why the machine will start the step again from a fresh context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RestartReason {
+    /// The prompt outgrew the window: summarise, then restart from the summary.
+    ContextFull,
+    /// The model repeated itself.
+    Loop,
 }
 
 impl StepAgent {
@@ -100,6 +111,7 @@ impl StepAgent {
             hot_turns: 0,
             carry_nudge: None,
             loop_restarts: 0,
+            no_change_calls: Vec::new(),
         }
     }
 
@@ -126,7 +138,9 @@ impl StepAgent {
         }
         if counter.count_prompt(&self.messages, tools) > limit {
             self.begin_summary(settings);
-            notices.push(Notice::RestartNeeded);
+            notices.push(Notice::RestartNeeded {
+                reason: RestartReason::ContextFull,
+            });
         }
         notices
     }
@@ -206,8 +220,13 @@ impl StepAgent {
     }
 
     /// Feeds a model response. `nudges` are the texts to send when the model called no tool or
-    /// looped (rendered by the runner from prompts/).
-    pub fn on_model_response(&mut self, response: ChatResponse, nudges: &Nudges) -> Vec<Notice> {
+    /// looped (rendered by the runner from prompts/); `profile` decides how loops are answered.
+    pub fn on_model_response(
+        &mut self,
+        response: ChatResponse,
+        nudges: &Nudges,
+        profile: &ModelProfile,
+    ) -> Vec<Notice> {
         let mut notices = Vec::new();
         if self.phase == AgentPhase::Summarising {
             self.carry = Some(response.message.content.trim().to_string());
@@ -233,7 +252,7 @@ impl StepAgent {
             notices.push(Notice::LoopDetected {
                 repeats: LOOP_REPEATS,
             });
-            if self.loop_restarts < MAX_LOOP_RESTARTS {
+            if hooks::on_loop(self.loop_restarts, profile) == LoopAction::Restart {
                 // The repeated reply is dropped unrun (it changed nothing the last times), so no
                 // call is left without its result.
                 self.loop_restarts += 1;
@@ -241,7 +260,9 @@ impl StepAgent {
                 self.pending_calls.clear();
                 self.carry = Some(self.loop_carry(&nudges.loop_nudge));
                 self.phase = AgentPhase::NeedsRestart;
-                notices.push(Notice::RestartNeeded);
+                notices.push(Notice::RestartNeeded {
+                    reason: RestartReason::Loop,
+                });
                 return notices;
             }
         }
@@ -264,7 +285,11 @@ impl StepAgent {
     /// failing check, say), not the "unchanged" notes the repeats produced.
     fn loop_carry(&self, nudge: &str) -> String {
         let last = self.messages.iter().rev().find(|m| {
-            m.role == Role::Tool && !m.content.contains("unchanged: it already has exactly")
+            m.role == Role::Tool
+                && !m
+                    .tool_call_id
+                    .as_ref()
+                    .is_some_and(|id| self.no_change_calls.contains(id))
         });
         match last {
             Some(m) => {
@@ -283,10 +308,14 @@ impl StepAgent {
         for (call, output) in &results {
             self.messages
                 .push(Message::tool_result(call.id.clone(), output.model_text()));
-            if let ToolOutput::StepComplete { summary, .. } = output {
-                self.phase = AgentPhase::Done {
-                    summary: summary.clone(),
-                };
+            match &output.effect {
+                Effect::EndStep { summary } => {
+                    self.phase = AgentPhase::Done {
+                        summary: summary.clone(),
+                    }
+                }
+                Effect::NoChange { .. } => self.no_change_calls.push(call.id.clone()),
+                Effect::None | Effect::Plan(_) => {}
             }
         }
         self.pending_calls.clear();
@@ -375,15 +404,13 @@ mod tests {
             matches!(a.next(&s, &[], "sum"), Next::CallModel(r) if r.tool_choice == ToolChoice::Auto)
         );
         let c = call("1", "step_complete", "{\"summary\":\"ok\"}");
-        a.on_model_response(reply("", vec![c.clone()]), &nudges());
+        a.on_model_response(
+            reply("", vec![c.clone()]),
+            &nudges(),
+            &ModelProfile::small(),
+        );
         assert_eq!(a.next(&s, &[], "sum"), Next::CallTools(vec![c.clone()]));
-        a.on_tool_results(vec![(
-            c,
-            ToolOutput::StepComplete {
-                summary: "ok".into(),
-                checks: "none".into(),
-            },
-        )]);
+        a.on_tool_results(vec![(c, ToolOutput::end_step("ok", "none"))]);
         assert_eq!(a.next(&s, &[], "sum"), Next::Done("ok".into()));
         assert_eq!(a.messages.len(), 4);
         assert_eq!(a.messages[3].tool_call_id.as_deref(), Some("1"));
@@ -404,14 +431,19 @@ mod tests {
     fn a_loop_restarts_the_step_hot_and_later_loops_get_a_nudge() {
         let s = RunSettings::default();
         let mut a = StepAgent::new(0, vec![Message::user("step")]);
-        let n1 = a.on_model_response(reply("thinking", vec![]), &nudges());
+        let n1 = a.on_model_response(reply("thinking", vec![]), &nudges(), &ModelProfile::small());
         assert!(n1.is_empty());
         assert_eq!(a.messages.last(), Some(&Message::user("call a tool")));
-        a.on_model_response(reply("thinking", vec![]), &nudges());
-        let n3 = a.on_model_response(reply("thinking", vec![]), &nudges());
+        a.on_model_response(reply("thinking", vec![]), &nudges(), &ModelProfile::small());
+        let n3 = a.on_model_response(reply("thinking", vec![]), &nudges(), &ModelProfile::small());
         assert_eq!(
             n3,
-            vec![Notice::LoopDetected { repeats: 3 }, Notice::RestartNeeded]
+            vec![
+                Notice::LoopDetected { repeats: 3 },
+                Notice::RestartNeeded {
+                    reason: RestartReason::Loop
+                }
+            ]
         );
         // No tool ever ran, so the carry is the nudge alone.
         assert_eq!(
@@ -420,17 +452,18 @@ mod tests {
                 carry: "you repeat".into()
             }
         );
-        for round in 0..MAX_LOOP_RESTARTS {
+        let max_loop_restarts = ModelProfile::small().loop_restarts;
+        for round in 0..max_loop_restarts {
             a.restart(vec![Message::user("fresh")]);
             match a.next(&s, &[], "sum") {
                 Next::CallModel(r) => assert_eq!(r.temperature, s.loop_temperature),
                 other => panic!("unexpected {other:?}"),
             }
             for _ in 0..3 {
-                a.on_model_response(reply("thinking", vec![]), &nudges());
+                a.on_model_response(reply("thinking", vec![]), &nudges(), &ModelProfile::small());
             }
             let restarted = matches!(a.next(&s, &[], "sum"), Next::Restart { .. });
-            assert_eq!(restarted, round + 1 < MAX_LOOP_RESTARTS, "round {round}");
+            assert_eq!(restarted, round + 1 < max_loop_restarts, "round {round}");
         }
         // Past the limit the loop stays in place, with the nudge and the raised temperature.
         assert_eq!(a.messages.last(), Some(&Message::user("you repeat")));
@@ -441,15 +474,25 @@ mod tests {
         let s = RunSettings::default();
         let mut a = StepAgent::new(0, vec![Message::user("step")]);
         let done = call("d", "step_complete", "{}");
-        a.on_model_response(reply("", vec![done.clone()]), &nudges());
+        a.on_model_response(
+            reply("", vec![done.clone()]),
+            &nudges(),
+            &ModelProfile::small(),
+        );
         a.on_tool_results(vec![(done, ToolOutput::error("checks fail: line 7"))]);
         let w = call("w", "write_files", "{\"files\":[]}");
         for i in 0..3 {
-            a.on_model_response(reply("", vec![w.clone()]), &nudges());
+            a.on_model_response(
+                reply("", vec![w.clone()]),
+                &nudges(),
+                &ModelProfile::small(),
+            );
             if i < 2 {
                 a.on_tool_results(vec![(
                     w.clone(),
-                    ToolOutput::ok("m.py unchanged: it already has exactly this content"),
+                    ToolOutput::text("m.py unchanged", true).with_effect(Effect::NoChange {
+                        paths: vec!["m.py".into()],
+                    }),
                 )]);
             }
         }
@@ -469,10 +512,14 @@ mod tests {
     #[test]
     fn loop_nudge_never_splits_a_call_from_its_result() {
         let mut a = StepAgent::new(0, vec![Message::user("step")]);
-        a.loop_restarts = MAX_LOOP_RESTARTS;
+        a.loop_restarts = ModelProfile::small().loop_restarts;
         let c = call("x", "list_files", "{}");
         for _ in 0..3 {
-            a.on_model_response(reply("", vec![c.clone()]), &nudges());
+            a.on_model_response(
+                reply("", vec![c.clone()]),
+                &nudges(),
+                &ModelProfile::small(),
+            );
             a.on_tool_results(vec![(c.clone(), ToolOutput::ok("files"))]);
         }
         let n = a.messages.len();
@@ -488,7 +535,7 @@ mod tests {
             ..RunSettings::default()
         };
         let mut a = StepAgent::new(0, vec![Message::user("step")]);
-        a.on_model_response(reply("hm", vec![]), &nudges());
+        a.on_model_response(reply("hm", vec![]), &nudges(), &ModelProfile::small());
         assert!(matches!(a.next(&s, &[], "sum"), Next::Failed(r) if r.contains("1 turns")));
     }
 
@@ -501,10 +548,19 @@ mod tests {
         let counter = TokenCounter::for_model("local");
         let mut a = StepAgent::new(0, vec![Message::user("step")]);
         let c = call("1", "read_files", "{}");
-        a.on_model_response(reply("", vec![c.clone()]), &nudges());
+        a.on_model_response(
+            reply("", vec![c.clone()]),
+            &nudges(),
+            &ModelProfile::small(),
+        );
         a.on_tool_results(vec![(c, ToolOutput::ok("x".repeat(3000)))]);
         let notices = a.manage_context(&s, &[], &counter);
-        assert!(notices.contains(&Notice::RestartNeeded), "{notices:?}");
+        assert!(
+            notices.contains(&Notice::RestartNeeded {
+                reason: RestartReason::ContextFull
+            }),
+            "{notices:?}"
+        );
         match a.next(&s, &[], "summarise please") {
             Next::CallModel(r) => {
                 assert_eq!(r.tool_choice, ToolChoice::None);
@@ -512,7 +568,7 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
-        a.on_model_response(reply("did half", vec![]), &nudges());
+        a.on_model_response(reply("did half", vec![]), &nudges(), &ModelProfile::small());
         assert_eq!(
             a.next(&s, &[], "x"),
             Next::Restart {

@@ -3,7 +3,6 @@
 
 use super::state::RunSettings;
 use crate::llm::{Message, Role};
-use crate::store::{FileStore, StoreError};
 
 const ELIDED: &str = "[output elided to save context; call the tool again if you need it]";
 
@@ -29,32 +28,6 @@ pub fn elide_old_tool_outputs(messages: &mut [Message], keep: usize) -> usize {
         messages[i].content = ELIDED.to_string();
     }
     cut
-}
-
-/// The project's current files, shown in full at the start of a code step while they fit in
-/// `max_chars`, so a fresh agent builds on what is there instead of rewriting it from memory
-/// (small models rarely call `read_files` first). Files that do not fit are named, not shown.
-pub fn file_contents(store: &FileStore, max_chars: usize) -> Result<String, StoreError> {
-    let mut shown = String::new();
-    let mut left_out = Vec::new();
-    for entry in store.list(None)? {
-        let Ok(text) = store.read(&entry.path) else {
-            continue;
-        };
-        let block = format!("## {}\n```\n{}\n```\n\n", entry.path, text.trim_end());
-        if shown.len() + block.len() <= max_chars {
-            shown.push_str(&block);
-        } else {
-            left_out.push(entry.path);
-        }
-    }
-    if !left_out.is_empty() {
-        shown.push_str(&format!(
-            "(not shown to save room; read them with read_files: {})\n",
-            left_out.join(", ")
-        ));
-    }
-    Ok(shown)
 }
 
 #[cfg(test)]
@@ -90,19 +63,5 @@ mod tests {
         assert_eq!(msgs[2], Message::tool_result("b", "two"));
         assert_eq!(elide_old_tool_outputs(&mut msgs, 2), 0);
         assert_eq!(msgs.len(), 4);
-    }
-
-    #[test]
-    fn file_contents_shows_what_fits_and_names_the_rest() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let store = FileStore::open(dir.path()).expect("store");
-        store.write("a.py", "x = 1\n").expect("write");
-        store.write("b.py", &"y = 2\n".repeat(50)).expect("write");
-        store.write("c/d.py", "z = 3\n").expect("write");
-        assert_eq!(
-            file_contents(&store, 60).expect("view"),
-            "## a.py\n```\nx = 1\n```\n\n## c/d.py\n```\nz = 3\n```\n\n(not shown to save room; read them with read_files: b.py)\n"
-        );
-        assert_eq!(file_contents(&store, 0).expect("view").lines().count(), 1);
     }
 }

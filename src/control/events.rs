@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::agent::RestartReason;
 use super::state::RunReport;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,6 +37,12 @@ pub enum Event {
     ContextCompacted {
         step: usize,
         elided_results: usize,
+    },
+    /// The step will start again from a fresh context (after a summary when the context is
+    /// full, at once after a loop).
+    RestartNeeded {
+        step: usize,
+        reason: RestartReason,
     },
     ContextRestart {
         step: usize,

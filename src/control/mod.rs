@@ -4,6 +4,8 @@
 pub mod agent;
 pub mod context;
 pub mod events;
+pub mod hooks;
+mod migrate;
 pub mod persist;
 pub mod planner;
 pub mod runner;
@@ -11,9 +13,10 @@ pub mod state;
 
 use std::path::PathBuf;
 
+pub use crate::domain::DomainKind;
 pub use events::{CollectSink, Event, EventSink, NullSink};
 pub use runner::Runner;
-pub use state::{Domain, Outcome, RunReport, RunSettings, RunState, StepStatus};
+pub use state::{Outcome, RunReport, RunSettings, RunState, StepStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
@@ -37,6 +40,8 @@ pub enum ControlError {
     Store(#[from] crate::store::StoreError),
     #[error("checks: {0}")]
     Exec(#[from] crate::exec::ExecError),
+    #[error(transparent)]
+    Domain(#[from] crate::domain::DomainError),
     #[error("planning failed: {0}")]
     Planning(String),
 }

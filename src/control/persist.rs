@@ -65,10 +65,13 @@ impl RunDir {
             path: path.clone(),
             source: e,
         })?;
-        serde_json::from_str(&text).map_err(|e| ControlError::State {
-            path,
-            message: e.to_string(),
-        })
+        let invalid = |message: String| ControlError::State {
+            path: path.clone(),
+            message,
+        };
+        let raw: Value = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        let current = super::migrate::migrate(raw).map_err(invalid)?;
+        serde_json::from_value(current).map_err(|e| invalid(e.to_string()))
     }
 
     /// Appends one JSON line to `transcript.jsonl`.

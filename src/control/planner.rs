@@ -53,49 +53,6 @@ pub fn steps_from_text(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// File extensions that count as a deliverable when a step names a file.
-const DELIVERABLE_EXTENSIONS: &[&str] = &[
-    "py", "rs", "js", "ts", "go", "java", "c", "h", "cpp", "md", "txt", "toml", "json", "yaml",
-    "yml", "csv", "html", "css", "sh",
-];
-
-/// The files a step names (`shapes.py`, `tests/test_shapes.py`), which must exist when it ends.
-/// Steps that delete, remove, rename or move files name files that should not exist, so they
-/// expect nothing.
-pub fn files_named_in(step: &str) -> Vec<String> {
-    let lower = step.to_ascii_lowercase();
-    if ["delete", "remove", "rename", "move "]
-        .iter()
-        .any(|w| lower.contains(w))
-    {
-        return Vec::new();
-    }
-    let mut files: Vec<String> = Vec::new();
-    for token in step.split(|c: char| c.is_whitespace() || ",;()[]{}\"'`<>".contains(c)) {
-        let t = token.trim_end_matches(['.', ':', '!', '?']);
-        if t.is_empty()
-            || t.contains("://")
-            || t.starts_with('/')
-            || t.contains("..")
-            || t.contains('*')
-        {
-            continue;
-        }
-        let Some((stem, ext)) = t.rsplit_once('.') else {
-            continue;
-        };
-        let name_ok = !stem.is_empty()
-            && !stem.ends_with('/')
-            && stem
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_-/.".contains(c));
-        if name_ok && DELIVERABLE_EXTENSIONS.contains(&ext) && !files.iter().any(|f| f == t) {
-            files.push(t.to_string());
-        }
-    }
-    files
-}
-
 fn strip_numbering(s: &str) -> &str {
     let mut t = s.trim();
     for prefix in ["Step", "step", "STEP"] {
@@ -158,34 +115,6 @@ mod tests {
             v(&["a", "b Then: c Then: d"])
         );
         assert_eq!(merge_overflow(v(&["a"]), 2), v(&["a"]));
-    }
-
-    #[test]
-    fn finds_the_files_a_step_names() {
-        assert_eq!(
-            files_named_in(
-                "Write test_shapes.py with pytest tests for `shapes.py` (area, perimeter)."
-            ),
-            v(&["test_shapes.py", "shapes.py"])
-        );
-        assert_eq!(
-            files_named_in(
-                "Create inventory/models.py and inventory/__init__.py; see https://x.io/a.py"
-            ),
-            v(&["inventory/models.py", "inventory/__init__.py"])
-        );
-        assert_eq!(
-            files_named_in("Write c_to_f(celsius: float) -> float"),
-            Vec::<String>::new()
-        );
-        assert_eq!(
-            files_named_in("Delete old.py and write new.py"),
-            Vec::<String>::new()
-        );
-        assert_eq!(
-            files_named_in("Use version 1.5 of the API, e.g. obj.method"),
-            Vec::<String>::new()
-        );
     }
 
     #[test]

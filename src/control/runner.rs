@@ -6,21 +6,19 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::agent::{Next, Notice, Nudges, StepAgent};
-use super::context;
 use super::events::{Event, EventSink};
+use super::hooks::{self, AfterTool};
 use super::persist::RunDir;
 use super::planner;
-use super::state::{Domain, Instruction, Outcome, Phase, RunReport, RunState, StepStatus};
+use super::state::{Instruction, Outcome, Phase, RunReport, RunState, StepStatus};
 use super::ControlError;
+use crate::domain::{Domain, Expansion, NewStep, StepView};
 use crate::exec::{self, ExecOptions};
 use crate::llm::tokens::TokenCounter;
 use crate::llm::{ChatModel, ChatRequest, ChatResponse, LlmError, Message, ToolChoice};
 use crate::prompts;
 use crate::store::{diff_snapshots, FileStore};
-use crate::text;
-use crate::tools::{
-    check_now, interface, testfile, Checker, ToolContext, ToolOutput, ToolRegistry,
-};
+use crate::tools::{check_completion, check_now, Effect, StepScope, ToolContext, ToolRegistry};
 
 /// Planner attempts before the run gives up on getting a usable plan.
 const PLAN_ATTEMPTS: usize = 4;
@@ -32,14 +30,9 @@ pub struct Runner<'a> {
     sink: &'a dyn EventSink,
     dir: RunDir,
     state: RunState,
+    domain: Box<dyn Domain>,
+    /// The run's tool resources; every call gets them with its step's scope.
     ctx: ToolContext,
-    tools: ToolRegistry,
-    /// The tools of a text run's first step, the outline.
-    outline_tools: ToolRegistry,
-    /// Text runs' chapter steps.
-    write_chapter_tools: ToolRegistry,
-    /// Code steps that name a test file to write.
-    test_step_tools: ToolRegistry,
     counter: TokenCounter,
     session_start: Instant,
     base_elapsed_ms: u64,
@@ -85,29 +78,20 @@ impl<'a> Runner<'a> {
             store,
             checks: state.settings.checks.clone(),
             exec,
-            expected_files: Vec::new(),
-            checker: Checker::Commands,
+            guards: state.settings.profile.guards,
             task_word_counts: crate::text::stated_word_counts(&state.task),
-            expected_names: Vec::new(),
             task: state.task.clone(),
+            step: StepScope::default(),
         };
         let base_elapsed_ms = state.elapsed_ms;
-        let tools = match state.settings.domain {
-            Domain::Dse => ToolRegistry::dse_step_tools(),
-            Domain::Text => ToolRegistry::text_chapter_tools(),
-            Domain::Code => ToolRegistry::step_tools(),
-        };
         Ok(Self {
             counter: TokenCounter::for_model(model.model_name()),
+            domain: state.settings.domain.domain(),
             model,
             sink,
             dir,
             state,
             ctx,
-            tools,
-            outline_tools: ToolRegistry::text_outline_tools(),
-            write_chapter_tools: ToolRegistry::text_write_chapter_tools(),
-            test_step_tools: ToolRegistry::test_step_tools(),
             session_start: Instant::now(),
             base_elapsed_ms,
         })
@@ -115,6 +99,22 @@ impl<'a> Runner<'a> {
 
     pub fn state(&self) -> &RunState {
         &self.state
+    }
+
+    /// Where a resumed run's requests now go (the local server's port changes between sessions)
+    /// and how it drives the model; saved with the next turn.
+    pub fn set_endpoint(
+        &mut self,
+        base_url: &str,
+        provider: &str,
+        local_threads: Option<usize>,
+        profile: crate::profile::ModelProfile,
+    ) {
+        self.state.base_url = base_url.to_string();
+        self.state.provider = Some(provider.to_string());
+        self.state.local_threads = local_threads;
+        self.ctx.guards = profile.guards;
+        self.state.settings.profile = profile;
     }
 
     /// Settings a resumed run may change (budgets); saved with the next turn.
@@ -137,13 +137,14 @@ impl<'a> Runner<'a> {
             }
         }
         if self.state.phase == Phase::Planning {
-            // A text run's plan starts as its outline step; the rest comes from the outline.
-            let steps = if self.state.settings.domain == Domain::Text {
-                vec![text::plan::outline_instruction(self.max_units())?]
-            } else {
-                self.plan().await?
+            let steps = match self.domain.first_steps(self.state.settings.max_steps)? {
+                Some(steps) => steps,
+                None => {
+                    let texts = self.plan().await?;
+                    self.domain.steps_from_planner(texts, &self.state.task)
+                }
             };
-            self.state.plan = steps.into_iter().map(Instruction::new).collect();
+            self.state.plan = steps.into_iter().map(instruction).collect();
             self.state.phase = Phase::Executing;
             self.save()?;
             self.emit(Event::Planned {
@@ -151,7 +152,7 @@ impl<'a> Runner<'a> {
             });
         }
         loop {
-            self.expand_text_plan()?;
+            self.expand_plan()?;
             let Some(index) = self.state.next_pending() else {
                 break;
             };
@@ -173,48 +174,30 @@ impl<'a> Runner<'a> {
 
     // ---- planning ----
 
-    /// Text runs: once the outline step is done, one instruction per outline unit and a review
-    /// follow it. Runs before every step, so a run killed right after the outline step still
-    /// gets its plan on resume.
-    fn expand_text_plan(&mut self) -> Result<(), ControlError> {
-        let plan = &self.state.plan;
-        if self.state.settings.domain != Domain::Text
-            || plan.len() != 1
-            || plan[0].status != StepStatus::Done
-        {
-            return Ok(());
-        }
-        let outline = match text::read_outline(&self.ctx.store) {
-            Ok(o) => o,
-            Err(e) => {
-                self.emit(Event::Warning {
-                    message: format!("the outline step ended without a usable outline: {e}"),
-                });
-                return Ok(());
-            }
-        };
-        let steps = text::plan::unit_instructions(&outline)?;
-        self.state
+    /// Lets the domain grow the plan (a text run: the chapters once the outline exists). Runs
+    /// before every step, so a run killed right after the outline step still grows on resume.
+    fn expand_plan(&mut self) -> Result<(), ControlError> {
+        let views: Vec<StepView<'_>> = self
+            .state
             .plan
-            .extend(steps.into_iter().map(Instruction::new));
-        self.save()?;
-        self.emit(Event::Planned {
-            steps: self.state.plan.iter().map(|s| s.text.clone()).collect(),
-        });
-        Ok(())
-    }
-
-    fn max_units(&self) -> usize {
-        text::plan::max_units(self.state.settings.max_steps)
-    }
-
-    /// Points the check tools at the checks of step `index` (None: the final checks).
-    fn set_checker(&mut self, index: Option<usize>) {
-        if self.state.settings.domain == Domain::Text {
-            let plan: Vec<String> = self.state.plan.iter().map(|s| s.text.clone()).collect();
-            self.ctx.checker =
-                Checker::Text(text::plan::checks_for_step(&plan, index, self.max_units()));
+            .iter()
+            .map(|s| StepView {
+                kind: &s.kind,
+                done: s.status == StepStatus::Done,
+            })
+            .collect();
+        match self.domain.expand(&views, &self.ctx.store)? {
+            Expansion::Nothing => {}
+            Expansion::Warn(message) => self.emit(Event::Warning { message }),
+            Expansion::Append(steps) => {
+                self.state.plan.extend(steps.into_iter().map(instruction));
+                self.save()?;
+                self.emit(Event::Planned {
+                    steps: self.state.plan.iter().map(|s| s.text.clone()).collect(),
+                });
+            }
         }
+        Ok(())
     }
 
     async fn plan(&mut self) -> Result<Vec<String>, ControlError> {
@@ -243,7 +226,11 @@ impl<'a> Runner<'a> {
                         message: format!("planner: {problem}"),
                     });
                     messages.push(response.message.clone());
-                    self.answer_calls(&mut messages, &response, &format!("ERROR: {problem}"));
+                    self.answer_calls(
+                        &mut messages,
+                        &response,
+                        &crate::tools::error_text(&problem),
+                    );
                     messages.push(Message::user(prompts::render(
                         "plan_repair.md",
                         &json!({"problem": problem, "max_steps": max_steps}),
@@ -298,10 +285,13 @@ impl<'a> Runner<'a> {
             .iter()
             .find(|c| c.name == "plan")
         {
-            Some(call) => match planner.dispatch(call, &self.ctx).await? {
-                ToolOutput::Plan(steps) => steps,
-                other => return Ok(Err(other.model_text())),
-            },
+            Some(call) => {
+                let output = planner.dispatch(call, &self.ctx).await?;
+                match output.effect {
+                    Effect::Plan(steps) => steps,
+                    _ => return Ok(Err(output.model_text())),
+                }
+            }
             None => {
                 let from_text = planner::steps_from_text(&response.message.content);
                 if from_text.is_empty() {
@@ -330,7 +320,6 @@ impl<'a> Runner<'a> {
 
     /// Runs one step to Done or Failed. `Ok(false)` when a global budget stopped it midway.
     async fn run_step(&mut self, index: usize) -> Result<bool, ControlError> {
-        self.set_checker(Some(index));
         let total = self.state.plan.len();
         let mut agent = match self.state.current.take() {
             Some(agent) if agent.step_index == index => agent,
@@ -342,18 +331,11 @@ impl<'a> Runner<'a> {
                 StepAgent::new(index, fresh)
             }
         };
-        // Text runs have their own, stricter file checks (outline coverage).
-        self.ctx.expected_files = match self.state.settings.domain {
-            Domain::Text => Vec::new(),
-            _ => planner::files_named_in(&self.state.plan[index].text),
-        };
-        self.ctx.expected_names = match self.state.settings.domain {
-            Domain::Text => Vec::new(),
-            _ => interface::for_step(
-                &interface::promised_names(&self.state.task),
-                &self.state.plan[index].text,
-            ),
-        };
+        let kind = self.state.plan[index].kind.clone();
+        let ctx = self
+            .ctx
+            .for_step(self.domain.scope(&kind, self.state.settings.max_steps));
+        let tools = self.domain.tools(&kind, &self.state.settings.profile);
         self.save_with(&agent)?;
         self.emit(Event::StepStarted {
             index,
@@ -366,7 +348,7 @@ impl<'a> Runner<'a> {
             loop_nudge: prompts::render("loop_nudge.md", &json!({"repeats": 3}))?,
         };
         let summarise = prompts::render("summarise.md", &json!({}))?;
-        let specs = self.tools_for(index).specs();
+        let specs = tools.specs();
         loop {
             for notice in agent.manage_context(&self.state.settings, &specs, &self.counter) {
                 self.notice(index, notice);
@@ -387,7 +369,8 @@ impl<'a> Runner<'a> {
                                 self.state.totals.turns += 1;
                                 step.turns += 1;
                             }
-                            for notice in agent.on_model_response(response, &nudges) {
+                            let profile = &self.state.settings.profile;
+                            for notice in agent.on_model_response(response, &nudges, profile) {
                                 self.notice(index, notice);
                             }
                         }
@@ -404,12 +387,15 @@ impl<'a> Runner<'a> {
                 Next::CallTools(calls) => {
                     let mut results = Vec::with_capacity(calls.len());
                     for call in calls {
-                        let output = self.tools_for(index).dispatch(&call, &self.ctx).await?;
+                        let mut output = tools.dispatch(&call, &ctx).await?;
+                        if let AfterTool::CheckAsComplete { summary } =
+                            hooks::after_tool(&output, &self.state.settings.profile)
+                        {
+                            let completion = check_completion(&ctx, &summary).await?;
+                            output = hooks::merge_completion(output, completion);
+                        }
                         self.state.totals.tool_calls += 1;
-                        let (is_error, text) = match &output {
-                            ToolOutput::Text { is_error, text } => (*is_error, text.clone()),
-                            other => (false, other.model_text()),
-                        };
+                        let (is_error, text) = (output.is_error, output.model_text());
                         self.dir
                             .append_transcript(&json!({"ts": now(), "step": index + 1,
                             "kind": "tool", "call": call, "is_error": is_error, "output": text}))?;
@@ -479,29 +465,6 @@ impl<'a> Runner<'a> {
         Ok(())
     }
 
-    fn tools_for(&self, index: usize) -> &ToolRegistry {
-        match self.state.settings.domain {
-            Domain::Text if index == 0 => &self.outline_tools,
-            // The chapter steps are l2mac's own instructions (prompts/text_unit_step.md).
-            Domain::Text
-                if self.state.plan[index]
-                    .text
-                    .contains("call `write_chapter` with that path") =>
-            {
-                &self.write_chapter_tools
-            }
-            Domain::Code
-                if !testfile::test_files_among(&planner::files_named_in(
-                    &self.state.plan[index].text,
-                ))
-                .is_empty() =>
-            {
-                &self.test_step_tools
-            }
-            _ => &self.tools,
-        }
-    }
-
     fn fresh_context(
         &self,
         index: usize,
@@ -517,23 +480,16 @@ impl<'a> Runner<'a> {
                 .collect::<Vec<_>>()
                 .join("; ")
         };
-        let extra_tools = match s.domain {
-            Domain::Dse => prompts::render("dse_tools.md", &json!({}))?,
-            _ => String::new(),
-        };
-        let (system_template, notes) = match s.domain {
-            Domain::Text => (
-                "step_system_text.md",
-                text::notes_for_prompt(&self.ctx.store),
-            ),
-            Domain::Code | Domain::Dse => ("step_system.md", String::new()),
-        };
+        let kind = &self.state.plan[index].kind;
+        let parts =
+            self.domain
+                .prompt_parts(kind, &self.ctx.store, &s.profile, s.context_window)?;
         let user_checks: Vec<&str> = s.checks.iter().map(|c| c.command.as_str()).collect();
         let system = prompts::render(
-            system_template,
+            parts.system_template,
             &json!({"domain": s.domain.as_str(), "domain_noun": s.domain.noun(),
-                    "checks": checks, "extra_tools": extra_tools, "user_checks": user_checks.join("; "),
-                    "tolerance": (text::DEFAULT_TOLERANCE * 100.0).round()}),
+                    "checks": checks, "extra_tools": parts.extra_tools, "user_checks": user_checks.join("; "),
+                    "tolerance": (crate::text::DEFAULT_TOLERANCE * 100.0).round()}),
         )?;
         let summaries: Vec<_> = self.state.plan[..index]
             .iter()
@@ -545,25 +501,13 @@ impl<'a> Runner<'a> {
             })
             .collect();
         let tree = exec::truncate_head_tail(&self.ctx.store.tree()?, TREE_MAX_BYTES);
-        // A quarter of the window (about 3 characters a token) for the files themselves.
-        let contents = match s.domain {
-            Domain::Code => context::file_contents(&self.ctx.store, s.context_window * 3 / 4)?,
-            Domain::Dse | Domain::Text => String::new(),
-        };
-        let test_hints = match s.domain {
-            Domain::Code => testfile::hints_for(
-                &self.ctx.store,
-                &planner::files_named_in(&self.state.plan[index].text),
-            ),
-            Domain::Dse | Domain::Text => String::new(),
-        };
         let user = prompts::render(
             "step_user.md",
             &json!({"task": self.state.task,
                     "plan": self.state.plan.iter().map(|p| p.text.clone()).collect::<Vec<_>>(),
                     "summaries": summaries, "tree": if tree.trim().is_empty() { "(no files yet)".to_string() } else { tree },
-                    "carry": carry.unwrap_or_default(), "notes": notes, "step_number": index + 1,
-                    "contents": contents, "test_hints": test_hints,
+                    "carry": carry.unwrap_or_default(), "notes": parts.notes, "step_number": index + 1,
+                    "contents": parts.contents, "test_hints": parts.test_hints,
                     "total": self.state.plan.len(), "step": self.state.plan[index].text}),
         )?;
         Ok(vec![Message::system(system), Message::user(user)])
@@ -617,8 +561,12 @@ impl<'a> Runner<'a> {
     }
 
     async fn finish(&mut self, outcome: Outcome) -> Result<RunReport, ControlError> {
-        self.set_checker(None);
-        let (checks_passed, checks_summary) = match check_now(&self.ctx).await? {
+        let final_scope = StepScope {
+            checker: self.domain.final_checker(self.state.settings.max_steps),
+            ..StepScope::default()
+        };
+        let ctx = self.ctx.for_step(final_scope);
+        let (checks_passed, checks_summary) = match check_now(&ctx).await? {
             None => (true, "no checks apply".to_string()),
             Some(outcomes) => (
                 outcomes.iter().all(|o| o.passed),
@@ -665,10 +613,7 @@ impl<'a> Runner<'a> {
             turns: t.turns,
             restarts: t.restarts,
             wall_ms: 0,
-            document: match self.state.settings.domain {
-                Domain::Text => Some(text::finish_run(&self.ctx.store).await),
-                Domain::Code | Domain::Dse => None,
-            },
+            document: self.domain.finish(&self.ctx.store).await,
         };
         // Assembly is part of the run's time.
         let report = RunReport {
@@ -695,7 +640,7 @@ impl<'a> Runner<'a> {
                 elided_results: elided,
             },
             Notice::LoopDetected { repeats } => Event::LoopDetected { step, repeats },
-            Notice::RestartNeeded => return,
+            Notice::RestartNeeded { reason } => Event::RestartNeeded { step, reason },
         };
         self.emit(event);
     }
@@ -717,6 +662,10 @@ impl<'a> Runner<'a> {
     fn emit(&self, event: Event) {
         self.sink.emit(&event);
     }
+}
+
+fn instruction(step: NewStep) -> Instruction {
+    Instruction::new(step.text, step.kind)
 }
 
 fn now() -> String {

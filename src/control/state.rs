@@ -4,43 +4,20 @@
 use serde::{Deserialize, Serialize};
 
 use super::agent::StepAgent;
+use crate::domain::{DomainKind, StepKind};
 use crate::exec::CheckSpec;
+use crate::profile::ModelProfile;
 
-pub const STATE_VERSION: u32 = 1;
-
-/// What kind of work a run produces; it picks prompts and checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Domain {
-    #[default]
-    Code,
-    /// Architecture-search studies: the agent also gets the `dse_*` simulator tools.
-    Dse,
-    /// Long documents: an outline, one file per chapter, notes, an assembled book.
-    Text,
-}
-
-impl Domain {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Domain::Code => "code",
-            Domain::Dse => "dse",
-            Domain::Text => "text",
-        }
-    }
-    pub fn noun(&self) -> &'static str {
-        match self {
-            Domain::Code => "software projects",
-            Domain::Dse => "architecture-search studies",
-            Domain::Text => "long documents (books, reports, guides)",
-        }
-    }
-}
+/// 2: steps carry their `kind`, settings their model `profile` (see `migrate`).
+pub const STATE_VERSION: u32 = 2;
 
 /// Limits and knobs of one run; saved with it so `resume` behaves like the original run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSettings {
-    pub domain: Domain,
+    pub domain: DomainKind,
+    /// How the model is driven (tool calling, server quirks, guards, hooks).
+    #[serde(default)]
+    pub profile: ModelProfile,
     pub max_steps: usize,
     pub context_window: usize,
     /// Fraction of the window at which the context is compacted or the step restarted.
@@ -61,7 +38,8 @@ pub struct RunSettings {
 impl Default for RunSettings {
     fn default() -> Self {
         Self {
-            domain: Domain::Code,
+            domain: DomainKind::Code,
+            profile: ModelProfile::default(),
             max_steps: 8,
             context_window: 8192,
             compact_at: 0.8,
@@ -92,6 +70,8 @@ pub enum StepStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Instruction {
     pub text: String,
+    /// What the step is, decided when it was made.
+    pub kind: StepKind,
     pub status: StepStatus,
     pub summary: Option<String>,
     pub turns: u32,
@@ -101,9 +81,10 @@ pub struct Instruction {
 }
 
 impl Instruction {
-    pub fn new(text: String) -> Self {
+    pub fn new(text: String, kind: StepKind) -> Self {
         Self {
             text,
+            kind,
             status: StepStatus::Pending,
             summary: None,
             turns: 0,
@@ -152,6 +133,9 @@ pub struct RunState {
     /// "openai" or "local" (the embedded server, whose port changes between sessions).
     #[serde(default)]
     pub provider: Option<String>,
+    /// The embedded server's threads, so a resumed run starts it as the run did.
+    #[serde(default)]
+    pub local_threads: Option<usize>,
     pub settings: RunSettings,
     pub phase: Phase,
     pub plan: Vec<Instruction>,
@@ -171,6 +155,7 @@ impl RunState {
             model,
             base_url,
             provider: None,
+            local_threads: None,
             settings,
             phase: Phase::Planning,
             plan: Vec::new(),
@@ -249,7 +234,7 @@ mod tests {
         let mut s = RunState::new("t".into(), "m".into(), "u".into(), RunSettings::default());
         s.plan = ["a", "b", "c"]
             .iter()
-            .map(|t| Instruction::new(t.to_string()))
+            .map(|t| Instruction::new(t.to_string(), StepKind::Review))
             .collect();
         assert_eq!(s.next_pending(), Some(0));
         s.plan[0].status = StepStatus::Done;
@@ -269,7 +254,14 @@ mod tests {
             "u".into(),
             RunSettings::default(),
         );
-        s.plan = vec![Instruction::new("write a".into())];
+        s.plan = vec![Instruction::new(
+            "write a".into(),
+            StepKind::Code {
+                deliverables: vec!["a.py".into()],
+                tests: vec![],
+                promised: vec![],
+            },
+        )];
         s.phase = Phase::Executing;
         let mut agent = StepAgent::new(0, vec![Message::system("sys"), Message::user("step")]);
         agent.pending_calls = vec![ToolCall {

@@ -114,12 +114,25 @@ pub struct ChatResponse {
 
 /// How tools reach the model: through the API's `tools`/`tool_calls`, or described in the prompt
 /// and written by the model as JSON in its text (for servers without native tool calling).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum ToolMode {
     #[default]
     Native,
     Text,
+}
+
+impl std::str::FromStr for ToolMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "native" => Ok(ToolMode::Native),
+            "text" => Ok(ToolMode::Text),
+            other => Err(format!(
+                "unknown tool mode `{other}`: use `native` or `text`"
+            )),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

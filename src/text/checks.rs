@@ -28,8 +28,8 @@ const PLACEHOLDER_FRAGMENTS: &[&str] =
 pub enum Required {
     /// None: the outline step, before any chapter is written.
     Outline,
-    /// The units whose file path appears in this text (a chapter step's instruction).
-    NamedIn(String),
+    /// The units with these files (a chapter step's file).
+    Files(Vec<String>),
     /// Every unit: the review step, the final checks of a run, `l2mac book`.
     All,
 }
@@ -145,7 +145,7 @@ pub fn run_text_checks(store: &FileStore, opts: &TextCheckOptions) -> Vec<CheckO
         for unit in &missing {
             let required = match &opts.required {
                 Required::Outline => false,
-                Required::NamedIn(text) => text.contains(unit.file.as_str()),
+                Required::Files(files) => files.contains(&unit.file),
                 Required::All => true,
             };
             if required {

@@ -162,7 +162,7 @@ fn missing_files_count_only_when_the_scope_requires_them() {
     assert_eq!(
         failures(&run_on(
             &files,
-            &scoped(Required::NamedIn("Write `chapters/01-start.md`".into()))
+            &scoped(Required::Files(vec!["chapters/01-start.md".into()]))
         )),
         vec![]
     );
@@ -173,7 +173,7 @@ fn missing_files_count_only_when_the_scope_requires_them() {
     assert_eq!(
         failures(&run_on(
             &files,
-            &scoped(Required::NamedIn("Write `chapters/02-next.md`".into()))
+            &scoped(Required::Files(vec!["chapters/02-next.md".into()]))
         )),
         want
     );
@@ -261,7 +261,7 @@ fn links_to_unwritten_chapters_wait_until_the_end() {
         + "Next: [deploy](02-next.md#deploy).\n";
     let files = with(files, "chapters/01-start.md", text);
     let step = TextCheckOptions {
-        required: Required::NamedIn("chapters/01-start.md".into()),
+        required: Required::Files(vec!["chapters/01-start.md".into()]),
         ..TextCheckOptions::default()
     };
     assert_eq!(failures(&run_on(&files, &step)), vec![]);

@@ -13,7 +13,6 @@ pub mod cli;
 pub mod export;
 pub mod markdown;
 pub mod outline;
-pub mod plan;
 
 use std::path::PathBuf;
 

@@ -32,7 +32,7 @@ pub fn resolve_checks(ctx: &ToolContext) -> Vec<CheckSpec> {
 /// Runs the context's checks now; `None` when no check applies (a code project with nothing to
 /// test yet).
 pub async fn check_now(ctx: &ToolContext) -> Result<Option<Vec<CheckOutcome>>, ExecError> {
-    let (mut outcomes, specs) = match &ctx.checker {
+    let (mut outcomes, specs) = match &ctx.step.checker {
         Checker::Commands => (Vec::new(), resolve_checks(ctx)),
         Checker::Text(opts) => (run_text_checks(&ctx.store, opts), ctx.checks.clone()),
     };
@@ -71,10 +71,7 @@ impl Tool for RunChecks {
     }
     async fn call(&self, _args: Value, ctx: &ToolContext) -> Result<ToolOutput, ToolError> {
         let (outcomes, text) = run(ctx, "run_checks").await?;
-        Ok(ToolOutput::Text {
-            text,
-            is_error: outcomes.iter().any(|o| !o.passed),
-        })
+        Ok(ToolOutput::text(text, outcomes.iter().any(|o| !o.passed)))
     }
 }
 
@@ -99,51 +96,69 @@ impl Tool for StepComplete {
             Ok(a) => a,
             Err(e) => return Ok(e),
         };
-        if args.summary.trim().is_empty() {
-            return Ok(ToolOutput::error(
-                "`summary` is empty: say what this step built.",
-            ));
-        }
-        let missing: Vec<&str> = ctx
-            .expected_files
+        Ok(match check_completion(ctx, &args.summary).await? {
+            Completion::Done { summary, checks } => ToolOutput::end_step(summary, &checks),
+            Completion::NotYet(reason) => ToolOutput::error(reason),
+        })
+    }
+}
+
+/// Whether the step may end now, and if not, why (said to the model).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Completion {
+    Done { summary: String, checks: String },
+    NotYet(String),
+}
+
+/// What `step_complete` decides: the step's files exist, the names it promises are defined and
+/// the checks pass. The control unit also asks it on its own (a repeated write, see the agent's
+/// hooks), so it is a function of the context, not only a tool.
+pub async fn check_completion(ctx: &ToolContext, summary: &str) -> Result<Completion, ToolError> {
+    if summary.trim().is_empty() {
+        return Ok(Completion::NotYet(
+            "`summary` is empty: say what this step built.".into(),
+        ));
+    }
+    let missing: Vec<&str> = ctx
+        .step
+        .expected_files
+        .iter()
+        .filter(|f| !ctx.store.exists(f))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Ok(Completion::NotYet(format!(
+            "the step is not complete: it asks for {}, which {} not exist yet. Write {} with write_files, then call step_complete again.",
+            missing.join(", "),
+            if missing.len() == 1 { "does" } else { "do" },
+            if missing.len() == 1 { "it" } else { "them" }
+        )));
+    }
+    let undefined = super::interface::missing(&ctx.store, &ctx.step.expected_names);
+    if !undefined.is_empty() {
+        let listed: Vec<String> = undefined
             .iter()
-            .filter(|f| !ctx.store.exists(f))
-            .map(String::as_str)
+            .map(|p| format!("`{}`", p.signature))
             .collect();
-        if !missing.is_empty() {
-            return Ok(ToolOutput::error(format!(
-                "the step is not complete: it asks for {}, which {} not exist yet. Write {} with write_files, then call step_complete again.",
-                missing.join(", "),
-                if missing.len() == 1 { "does" } else { "do" },
-                if missing.len() == 1 { "it" } else { "them" }
-            )));
-        }
-        let undefined = super::interface::missing(&ctx.store, &ctx.expected_names);
-        if !undefined.is_empty() {
-            let listed: Vec<String> = undefined
-                .iter()
-                .map(|p| format!("`{}`", p.signature))
-                .collect();
-            let place = if undefined.iter().all(|p| p.top_level) {
-                "at the top level of a module, not inside a class, "
-            } else {
-                ""
-            };
-            return Ok(ToolOutput::error(format!(
-                "the step is not complete: the task asks for {}, which no Python file defines yet (tests aside). Define each with exactly that name {place}as the task writes it, then call step_complete again.",
-                listed.join(", ")
-            )));
-        }
-        let (outcomes, text) = run(ctx, "step_complete").await?;
-        if outcomes.iter().all(|o| o.passed) {
-            Ok(ToolOutput::StepComplete {
-                summary: args.summary.trim().to_string(),
-                checks: text,
-            })
+        let place = if undefined.iter().all(|p| p.top_level) {
+            "at the top level of a module, not inside a class, "
         } else {
-            Ok(ToolOutput::error(format!(
-                "the step is not complete because checks fail. Fix the problems below, then call step_complete again.\n{text}"
-            )))
-        }
+            ""
+        };
+        return Ok(Completion::NotYet(format!(
+            "the step is not complete: the task asks for {}, which no Python file defines yet (tests aside). Define each with exactly that name {place}as the task writes it, then call step_complete again.",
+            listed.join(", ")
+        )));
+    }
+    let (outcomes, text) = run(ctx, "step_complete").await?;
+    if outcomes.iter().all(|o| o.passed) {
+        Ok(Completion::Done {
+            summary: summary.trim().to_string(),
+            checks: text,
+        })
+    } else {
+        Ok(Completion::NotYet(format!(
+            "the step is not complete because checks fail. Fix the problems below, then call step_complete again.\n{text}"
+        )))
     }
 }

@@ -211,25 +211,19 @@ mod tests {
             .await
             .expect("describe");
         assert!(
-            matches!(&out, ToolOutput::Text { is_error: false, text } if text.contains("\"metrics\"")),
+            matches!(&out, ToolOutput { is_error: false, text, .. } if text.contains("\"metrics\"")),
             "{out:?}"
         );
         let out = DseEvaluate
             .call(json!({"env": "mixed", "point": {"nope": 1}}), &c)
             .await
             .expect("evaluate");
-        assert!(
-            matches!(&out, ToolOutput::Text { is_error: true, .. }),
-            "{out:?}"
-        );
+        assert!(matches!(&out, ToolOutput { is_error: true, .. }), "{out:?}");
         let out = DseDescribeEnv
             .call(json!({"env": "no-such-env"}), &c)
             .await
             .expect("describe");
-        assert!(
-            matches!(&out, ToolOutput::Text { is_error: true, .. }),
-            "{out:?}"
-        );
+        assert!(matches!(&out, ToolOutput { is_error: true, .. }), "{out:?}");
     }
 
     #[tokio::test]
@@ -242,9 +236,10 @@ mod tests {
             .await
             .expect("study");
         let text = match &out {
-            ToolOutput::Text {
+            ToolOutput {
                 text,
                 is_error: false,
+                ..
             } => text.clone(),
             other => panic!("unexpected {other:?}"),
         };
@@ -257,9 +252,6 @@ mod tests {
             .call(json!({"spec": spec, "dir": "../outside"}), &c)
             .await
             .expect("study");
-        assert!(
-            matches!(&bad, ToolOutput::Text { is_error: true, .. }),
-            "{bad:?}"
-        );
+        assert!(matches!(&bad, ToolOutput { is_error: true, .. }), "{bad:?}");
     }
 }

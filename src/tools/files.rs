@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::interface::top_level_definitions;
-use super::{parse_args, Tool, ToolContext, ToolError, ToolOutput};
+use super::{parse_args, Effect, Tool, ToolContext, ToolError, ToolOutput};
 use crate::llm::ToolSpec;
 
 /// Files longer than this many lines are shown head + tail.
@@ -148,14 +148,11 @@ impl Tool for ReadFiles {
                 Ok(content) => out.push_str(&render_file(path, &content, range)),
                 Err(e) => {
                     failed = true;
-                    out.push_str(&format!("=== {path} ===\nERROR: {e}\n"));
+                    out.push_str(&format!("=== {path} ===\n{}\n", super::error_text(e)));
                 }
             }
         }
-        Ok(ToolOutput::Text {
-            text: out.trim_end().to_string(),
-            is_error: failed,
-        })
+        Ok(ToolOutput::text(out.trim_end(), failed))
     }
 }
 
@@ -214,7 +211,7 @@ impl Tool for WriteFiles {
         let mut unchanged = 0;
         for f in &args.files {
             let mut note = String::new();
-            let repaired = match f.path.ends_with(".py") {
+            let repaired = match ctx.guards.repair_broken_strings && f.path.ends_with(".py") {
                 true => super::pyfix::repair_broken_strings(&f.content),
                 false => None,
             };
@@ -248,36 +245,39 @@ impl Tool for WriteFiles {
             // stub; refusing a write that drops definitions keeps earlier steps' work.
             let lost = old
                 .as_deref()
+                .filter(|_| ctx.guards.refuse_dropped_definitions)
                 .map(|o| lost_definitions(&f.path, o, &f.content))
                 .unwrap_or_default();
             if !lost.is_empty() && !delivers_promised(old.as_deref(), &f.content, ctx) {
                 failed = true;
-                lines.push(format!(
-                    "ERROR: {} was not written: it would remove {}, which the file defines now. Write the whole file with them kept, or use edit_file to change one part. If your step is about another file (tests go in test_*.py), write that file instead. To really remove them, delete the file first.",
+                lines.push(super::error_text(format!(
+                    "{} was not written: it would remove {}, which the file defines now. Write the whole file with them kept, or use edit_file to change one part. If your step is about another file (tests go in test_*.py), write that file instead. To really remove them, delete the file first.",
                     f.path,
                     lost.join(", ")
-                ));
+                )));
                 continue;
             }
             // The model copies a file shown in its context into the new file it was asked for
             // (`store.py` = `models.py`), which compiles, passes every check and is useless.
-            if old.is_none() {
+            if old.is_none() && ctx.guards.refuse_copies {
                 if let Some(twin) = same_content_as(ctx, &f.path, &f.content) {
                     failed = true;
-                    lines.push(format!(
-                        "ERROR: {} was not written: its content is exactly that of {twin}. Write what {} itself needs (the step and the plan say what belongs in it).",
+                    lines.push(super::error_text(format!(
+                        "{} was not written: its content is exactly that of {twin}. Write what {} itself needs (the step and the plan say what belongs in it).",
                         f.path, f.path
-                    ));
+                    )));
                     continue;
                 }
             }
-            if let Some(why) = super::testfile::refusal(&ctx.store, &f.path, &f.content) {
-                failed = true;
-                lines.push(why);
-                continue;
+            if ctx.guards.refuse_bad_test_files {
+                if let Some(why) = super::testfile::refusal(&ctx.store, &f.path, &f.content) {
+                    failed = true;
+                    lines.push(why);
+                    continue;
+                }
             }
             match ctx.store.write(&f.path, &f.content) {
-                Ok(()) if looks_double_escaped(&f.content) => {
+                Ok(()) if ctx.guards.flag_double_escaped && looks_double_escaped(&f.content) => {
                     failed = true;
                     lines.push(format!(
                         "wrote {} as ONE line containing literal \\n sequences: the newlines were escaped twice. Write it again with real line breaks.",
@@ -291,18 +291,19 @@ impl Tool for WriteFiles {
                 )),
                 Err(e) => {
                     failed = true;
-                    lines.push(format!("ERROR: {} was not written: {e}", f.path));
+                    lines.push(super::error_text(format!(
+                        "{} was not written: {e}",
+                        f.path
+                    )));
                 }
             }
         }
+        let output = ToolOutput::text(lines.join("\n"), failed);
         if unchanged == args.files.len() {
-            let paths: Vec<&str> = args.files.iter().map(|f| f.path.as_str()).collect();
-            return finish_on_repeat(&paths, lines, ctx).await;
+            let paths = args.files.iter().map(|f| f.path.clone()).collect();
+            return Ok(output.with_effect(Effect::NoChange { paths }));
         }
-        Ok(ToolOutput::Text {
-            text: lines.join("\n"),
-            is_error: failed,
-        })
+        Ok(output)
     }
 }
 
@@ -322,41 +323,14 @@ fn same_content_as(ctx: &ToolContext, path: &str, content: &str) -> Option<Strin
         .map(|e| e.path)
 }
 
-/// Every file of the write was already on disk as given. A small model that writes the same
-/// files again believes its step is done but rarely says so, so the step is checked as if it had
-/// called `step_complete`: it ends when that would pass, and otherwise the model sees why not.
-pub(super) async fn finish_on_repeat(
-    paths: &[&str],
-    lines: Vec<String>,
-    ctx: &ToolContext,
-) -> Result<ToolOutput, ToolError> {
-    let summary = format!(
-        "wrote {} (the step ended when the same content was written again and the checks passed)",
-        paths.join(", ")
-    );
-    match super::StepComplete
-        .call(json!({ "summary": summary }), ctx)
-        .await?
-    {
-        ToolOutput::Text { text, .. } => Ok(ToolOutput::Text {
-            text: format!(
-                "{}\nSo the step was checked as if you had called step_complete: {}",
-                lines.join("\n"),
-                text.trim_start_matches("ERROR: ")
-            ),
-            is_error: true,
-        }),
-        done => Ok(done),
-    }
-}
-
 /// Whether `new` defines at the top level a name the task promises that `old` did not. Such a
 /// rewrite may drop definitions (module functions in place of a class, say): the old shape was
 /// the mistake.
 fn delivers_promised(old: Option<&str>, new: &str, ctx: &ToolContext) -> bool {
     let now = top_level_definitions(new);
     let before = old.map(top_level_definitions).unwrap_or_default();
-    ctx.expected_names
+    ctx.step
+        .expected_names
         .iter()
         .any(|p| now.contains(&p.name) && !before.contains(&p.name))
 }
@@ -454,14 +428,11 @@ impl Tool for DeleteFiles {
                 Ok(()) => lines.push(format!("deleted {p}")),
                 Err(e) => {
                     failed = true;
-                    lines.push(format!("ERROR: {p} was not deleted: {e}"));
+                    lines.push(super::error_text(format!("{p} was not deleted: {e}")));
                 }
             }
         }
-        Ok(ToolOutput::Text {
-            text: lines.join("\n"),
-            is_error: failed,
-        })
+        Ok(ToolOutput::text(lines.join("\n"), failed))
     }
 }
 
@@ -513,30 +484,43 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn writing_the_same_files_again_ends_the_step_when_its_checks_pass() {
+    async fn writing_the_same_files_again_is_reported_as_no_change() {
         let dir = tempfile::tempdir().expect("tmp");
         let c = ctx(dir.path());
         let good = json!({"files": [{"path": "a.py", "content": "x = 1\n"}]});
         WriteFiles.call(good.clone(), &c).await.expect("write");
-        match WriteFiles.call(good, &c).await.expect("write again") {
-            ToolOutput::StepComplete { summary, checks } => {
-                assert_eq!(summary, "wrote a.py (the step ended when the same content was written again and the checks passed)");
-                assert!(checks.contains("PASS python syntax"), "{checks}");
-            }
-            other => panic!("expected the step to end, got {other:?}"),
-        }
-        let bad = json!({"files": [{"path": "b.py", "content": "def f(:\n"}]});
-        WriteFiles.call(bad.clone(), &c).await.expect("write");
-        match WriteFiles.call(bad, &c).await.expect("write again") {
-            ToolOutput::Text {
-                text,
-                is_error: true,
-            } => {
-                assert!(text.starts_with("b.py unchanged: it already has exactly this content, so writing it again changes nothing. If a check fails, change the line its error points to (edit_file replaces one piece of text); otherwise go on with what the step still needs.\nSo the step was checked as if you had called step_complete: the step is not complete because checks fail."), "{text}");
-                assert!(text.contains("FAIL python syntax"), "{text}");
-            }
-            other => panic!("expected the failing check, got {other:?}"),
-        }
+        let out = WriteFiles.call(good, &c).await.expect("write again");
+        assert_eq!(out, ToolOutput {
+            text: "a.py unchanged: it already has exactly this content, so writing it again changes nothing. If a check fails, change the line its error points to (edit_file replaces one piece of text); otherwise go on with what the step still needs.".into(),
+            is_error: true,
+            effect: Effect::NoChange { paths: vec!["a.py".into()] },
+        });
+        // One changed file among them is a real write.
+        let mixed = json!({"files": [{"path": "a.py", "content": "x = 1\n"}, {"path": "b.py", "content": "y = 2\n"}]});
+        let out = WriteFiles.call(mixed, &c).await.expect("write");
+        assert_eq!(out.effect, Effect::None);
+    }
+
+    #[tokio::test]
+    async fn without_guards_a_write_is_only_a_write() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut c = ctx(dir.path());
+        c.guards = crate::profile::WriteGuards::NONE;
+        let module = "def a():\n    return 1\n\ndef b():\n    return 2\n";
+        WriteFiles
+            .call(json!({"files": [{"path": "m.py", "content": module}]}), &c)
+            .await
+            .expect("write");
+        let shorter = "def a():\n    return t.split('\n')\n";
+        let out = WriteFiles
+            .call(json!({"files": [{"path": "m.py", "content": shorter}, {"path": "n.py", "content": module}]}), &c)
+            .await
+            .expect("write");
+        assert_eq!(
+            out,
+            ToolOutput::ok("wrote m.py (3 lines)\nwrote n.py (5 lines)")
+        );
+        assert_eq!(c.store.read("m.py").expect("read"), shorter);
     }
 
     #[tokio::test]
@@ -553,9 +537,10 @@ mod tests {
             .call(json!({"files": [{"path": "m.py", "content": stub}]}), &c)
             .await
             .expect("call");
-        assert_eq!(out, ToolOutput::Text {
+        assert_eq!(out, ToolOutput {
             text: "ERROR: m.py was not written: it would remove Stats, fetch, which the file defines now. Write the whole file with them kept, or use edit_file to change one part. If your step is about another file (tests go in test_*.py), write that file instead. To really remove them, delete the file first.".into(),
             is_error: true,
+            effect: Effect::None,
         });
         assert_eq!(c.store.read("m.py").expect("read"), module);
         // Keeping every definition (and adding one) is an ordinary write; other file types are free.
@@ -586,9 +571,10 @@ mod tests {
         ]))
         .await
         .expect("call");
-        assert_eq!(out, ToolOutput::Text {
+        assert_eq!(out, ToolOutput {
             text: "ERROR: inv/store.py was not written: its content is exactly that of inv/models.py. Write what inv/store.py itself needs (the step and the plan say what belongs in it).\nwrote inv/cli.py (0 lines)".into(),
             is_error: true,
+            effect: Effect::None,
         });
         assert!(!c.store.exists("inv/store.py"));
     }
@@ -645,7 +631,7 @@ mod tests {
             .call(json!({"files": [{"path": "a.py", "content": content}]}), &c)
             .await
             .expect("write");
-        assert_eq!(out, ToolOutput::Text { text: "wrote a.py as ONE line containing literal \\n sequences: the newlines were escaped twice. Write it again with real line breaks.".into(), is_error: true });
+        assert_eq!(out, ToolOutput::text("wrote a.py as ONE line containing literal \\n sequences: the newlines were escaped twice. Write it again with real line breaks.", true));
     }
 
     #[tokio::test]

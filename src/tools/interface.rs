@@ -6,7 +6,7 @@
 use crate::store::FileStore;
 
 /// A name the task writes as a call in backticks.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Promised {
     pub name: String,
     /// The backticked text it came from, shown to the model.
@@ -91,18 +91,6 @@ pub fn promised_names(task: &str) -> Vec<Promised> {
         }
     }
     out
-}
-
-/// The promised names a step's text mentions as words: what the step is about to deliver.
-pub fn for_step(promised: &[Promised], step: &str) -> Vec<Promised> {
-    let words: Vec<&str> = step
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .collect();
-    promised
-        .iter()
-        .filter(|p| words.contains(&p.name.as_str()))
-        .cloned()
-        .collect()
 }
 
 /// The names of `wanted` that no Python file of the store (tests aside) defines as it must.
@@ -202,10 +190,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let store = FileStore::open(dir.path()).expect("store");
         let promised = promised_names(ROMAN);
-        let step = for_step(&promised, "Write roman.py with to_roman and from_roman.");
+        let step =
+            crate::domain::promised_in(&promised, "Write roman.py with to_roman and from_roman.");
         assert_eq!(step.len(), 2);
         assert_eq!(
-            for_step(&promised, "Write the tests in test_roman.py"),
+            crate::domain::promised_in(&promised, "Write the tests in test_roman.py"),
             vec![]
         );
 

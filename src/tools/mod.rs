@@ -18,85 +18,147 @@ use serde_json::Value;
 
 use crate::exec::{CheckSpec, ExecOptions};
 use crate::llm::{ToolCall, ToolSpec};
+use crate::profile::WriteGuards;
 use crate::store::FileStore;
 
-pub use checks::{check_now, resolve_checks, Checker, RunChecks, StepComplete};
+pub use checks::{
+    check_completion, check_now, resolve_checks, Checker, Completion, RunChecks, StepComplete,
+};
 pub use dse::{DseDescribeEnv, DseEvaluate, DseListEnvs, DseRunStudy};
 pub use files::{DeleteFiles, EditFile, ListFiles, ReadFiles, WriteFiles};
 pub use outline::{WriteChapter, WriteOutline};
 pub use plan::Plan;
 pub use write_tests::WriteTests;
 
-/// What a run's tools can reach.
+/// What one tool call can reach: the run's file store, checks and write guards, and the scope
+/// of the step it belongs to. The runner builds one for every call from the step's kind, so no
+/// tool sees state left over from another step.
+#[derive(Clone)]
 pub struct ToolContext {
     pub store: FileStore,
     /// Check commands from the user; empty means "detect from the files".
     pub checks: Vec<CheckSpec>,
     pub exec: ExecOptions,
-    /// Files the current step names (e.g. `test_shapes.py`); `step_complete` refuses to end the
-    /// step while one is missing, so "write the tests" cannot end without a test file.
-    pub expected_files: Vec<String>,
-    /// Which checks `run_checks` and `step_complete` run.
-    pub checker: Checker,
+    /// The refusals and repairs `write_files` applies (from the run's model profile).
+    pub guards: WriteGuards,
     /// Lengths in words the task states (text runs); `write_outline` holds the plan to them.
     pub task_word_counts: Vec<u64>,
-    /// Functions and classes the task promises that the current step mentions; `step_complete`
-    /// refuses while one is not defined.
-    pub expected_names: Vec<interface::Promised>,
     /// The whole task, for tools that hold the model to what it says (`write_tests` refuses an
     /// exception the task never mentions).
     pub task: String,
+    pub step: StepScope,
+}
+
+/// What the current step asks for, as the domain read it from the step's kind.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StepScope {
+    /// Files the step must leave behind (e.g. `test_shapes.py`); `step_complete` refuses to end
+    /// the step while one is missing, so "write the tests" cannot end without a test file.
+    pub expected_files: Vec<String>,
+    /// Functions and classes the task promises that this step must define; `step_complete`
+    /// refuses while one is not defined.
+    pub expected_names: Vec<interface::Promised>,
+    /// Which checks `run_checks` and `step_complete` run.
+    pub checker: Checker,
 }
 
 impl ToolContext {
-    /// A context over `store` with detected checks and default check options.
+    /// A context over `store` with detected checks, default check options, every write guard
+    /// and an empty step scope.
     pub fn new(store: FileStore) -> Self {
         Self {
             store,
             checks: Vec::new(),
             exec: ExecOptions::default(),
-            expected_files: Vec::new(),
-            checker: Checker::Commands,
+            guards: WriteGuards::ALL,
             task_word_counts: Vec::new(),
-            expected_names: Vec::new(),
             task: String::new(),
+            step: StepScope::default(),
+        }
+    }
+
+    /// The same run resources with another step's scope.
+    pub fn for_step(&self, step: StepScope) -> Self {
+        Self {
+            step,
+            ..self.clone()
         }
     }
 }
 
-/// A successful tool call's effect.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ToolOutput {
-    /// Text for the model. `is_error` marks results that report a failure it should fix.
-    Text { text: String, is_error: bool },
-    /// The step's checks passed; the step is over.
-    StepComplete { summary: String, checks: String },
+/// What a call did besides its text, for the control unit to act on. Tools report; they never
+/// decide how a step goes on.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Effect {
+    #[default]
+    None,
+    /// The step's checks passed and the model asked to finish: the step is over.
+    EndStep { summary: String },
     /// The planner's step list.
     Plan(Vec<String>),
+    /// Every file the call wrote already had exactly that content.
+    NoChange { paths: Vec<String> },
+}
+
+/// A tool call's result: the text the model sees, whether it reports a failure to fix, and its
+/// effect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolOutput {
+    pub text: String,
+    pub is_error: bool,
+    pub effect: Effect,
+}
+
+/// The marker that starts every failure the model sees, in one place.
+pub fn error_text(message: impl std::fmt::Display) -> String {
+    format!("ERROR: {message}")
 }
 
 impl ToolOutput {
     pub fn ok(text: impl Into<String>) -> Self {
-        ToolOutput::Text {
+        ToolOutput {
             text: text.into(),
             is_error: false,
+            effect: Effect::None,
         }
     }
-    pub fn error(text: impl Into<String>) -> Self {
-        ToolOutput::Text {
-            text: format!("ERROR: {}", text.into()),
+    pub fn error(message: impl std::fmt::Display) -> Self {
+        ToolOutput {
+            text: error_text(message),
             is_error: true,
+            effect: Effect::None,
         }
+    }
+    /// Text with an explicit error flag (a call that did some things and failed others).
+    pub fn text(text: impl Into<String>, is_error: bool) -> Self {
+        ToolOutput {
+            text: text.into(),
+            is_error,
+            effect: Effect::None,
+        }
+    }
+    pub fn end_step(summary: impl Into<String>, checks: &str) -> Self {
+        ToolOutput {
+            text: format!("Step complete. Checks:\n{checks}"),
+            is_error: false,
+            effect: Effect::EndStep {
+                summary: summary.into(),
+            },
+        }
+    }
+    pub fn plan(steps: Vec<String>) -> Self {
+        ToolOutput {
+            text: format!("Plan accepted with {} steps.", steps.len()),
+            is_error: false,
+            effect: Effect::Plan(steps),
+        }
+    }
+    pub fn with_effect(self, effect: Effect) -> Self {
+        ToolOutput { effect, ..self }
     }
     /// The text the model sees as the tool result.
     pub fn model_text(&self) -> String {
-        match self {
-            ToolOutput::Text { text, .. } => text.clone(),
-            ToolOutput::StepComplete { checks, .. } => {
-                format!("Step complete. Checks:\n{checks}")
-            }
-            ToolOutput::Plan(steps) => format!("Plan accepted with {} steps.", steps.len()),
-        }
+        self.text.clone()
     }
 }
 
@@ -144,64 +206,12 @@ impl ToolRegistry {
         r
     }
 
-    /// A code step that names a test file to write: `write_tests` first, then the step tools.
-    pub fn test_step_tools() -> Self {
+    /// A registry of `tools`, in this order.
+    pub fn of(tools: Vec<Arc<dyn Tool>>) -> Self {
         let mut r = Self::default();
-        r.register(Arc::new(WriteTests));
-        for (name, tool) in Self::step_tools().tools {
-            r.tools.push((name, tool));
+        for tool in tools {
+            r.register(tool);
         }
-        r
-    }
-
-    /// The step tools plus the design-space tools (for `--domain dse`).
-    pub fn dse_step_tools() -> Self {
-        let mut r = Self::step_tools();
-        r.register(Arc::new(DseListEnvs));
-        r.register(Arc::new(DseDescribeEnv));
-        r.register(Arc::new(DseEvaluate));
-        r.register(Arc::new(DseRunStudy));
-        r
-    }
-
-    /// The outline step of a text run: `write_outline` first (small models favour the first
-    /// tool), no chapter-writing distractions beyond what fixing the outline needs.
-    pub fn text_outline_tools() -> Self {
-        let mut r = Self::default();
-        r.register(Arc::new(WriteOutline));
-        r.register(Arc::new(StepComplete));
-        r.register(Arc::new(ReadFiles));
-        r.register(Arc::new(EditFile));
-        r.register(Arc::new(WriteFiles));
-        r.register(Arc::new(RunChecks));
-        r
-    }
-
-    /// The chapter and review steps of a text run: `write_chapter` first, the file tools for
-    /// notes and fixes after it.
-    pub fn text_chapter_tools() -> Self {
-        let mut r = Self::default();
-        r.register(Arc::new(WriteChapter));
-        r.register(Arc::new(StepComplete));
-        r.register(Arc::new(EditFile));
-        r.register(Arc::new(ReadFiles));
-        r.register(Arc::new(WriteFiles));
-        r.register(Arc::new(RunChecks));
-        r.register(Arc::new(ListFiles));
-        r.register(Arc::new(DeleteFiles));
-        r
-    }
-
-    /// A step that writes one chapter: `write_chapter`, whole-file writes and reading, but no
-    /// `edit_file`: with it the 1.5B model patched chapter files, turning section headings into
-    /// prose and failing the coverage check for the rest of the step.
-    pub fn text_write_chapter_tools() -> Self {
-        let mut r = Self::default();
-        r.register(Arc::new(WriteChapter));
-        r.register(Arc::new(StepComplete));
-        r.register(Arc::new(ReadFiles));
-        r.register(Arc::new(WriteFiles));
-        r.register(Arc::new(RunChecks));
         r
     }
 
@@ -313,7 +323,7 @@ mod tests {
             .await
             .expect("ok");
         assert!(
-            matches!(&out, ToolOutput::Text { is_error: true, text } if text.contains("not valid JSON")),
+            matches!(&out, ToolOutput { is_error: true, text, .. } if text.contains("not valid JSON")),
             "{out:?}"
         );
         let out = reg
@@ -331,7 +341,7 @@ mod tests {
             .await
             .expect("ok");
         assert!(
-            matches!(&out, ToolOutput::Text { is_error: true, text } if text.contains("do not match its schema")),
+            matches!(&out, ToolOutput { is_error: true, text, .. } if text.contains("do not match its schema")),
             "{out:?}"
         );
     }
@@ -343,18 +353,8 @@ mod tests {
             vec!["plan".to_string()]
         );
         assert_eq!(ToolRegistry::step_tools().specs().len(), 7);
-        assert_eq!(
-            ToolRegistry::test_step_tools().names(),
-            [
-                "write_tests",
-                "write_files",
-                "edit_file",
-                "read_files",
-                "run_checks",
-                "step_complete",
-                "list_files",
-                "delete_files"
-            ]
-        );
+        let mut r = ToolRegistry::of(vec![Arc::new(ReadFiles), Arc::new(WriteFiles)]);
+        r.register(Arc::new(ReadFiles));
+        assert_eq!(r.names(), ["read_files", "write_files"]);
     }
 }

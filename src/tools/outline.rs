@@ -503,7 +503,7 @@ mod tests {
             assert!(
                 matches!(
                     out,
-                    ToolOutput::Text {
+                    ToolOutput {
                         is_error: false,
                         ..
                     }

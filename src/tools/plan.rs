@@ -43,6 +43,6 @@ impl Tool for Plan {
                 _ => None,
             })
             .collect();
-        Ok(ToolOutput::Plan(steps))
+        Ok(ToolOutput::plan(steps))
     }
 }

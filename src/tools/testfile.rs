@@ -104,10 +104,10 @@ pub fn refusal(store: &FileStore, path: &str, content: &str) -> Option<String> {
         body.starts_with("def test") || body.starts_with("async def test")
     });
     if !has_test {
-        return Some(format!(
-            "ERROR: {path} was not written: it has no test functions (def test_...), so pytest would run nothing. {}",
+        return Some(super::error_text(format!(
+            "{path} was not written: it has no test functions (def test_...), so pytest would run nothing. {}",
             how_to_start(store, path)
-        ));
+        )));
     }
     let tested = under_test(store, path)?;
     let copied: Vec<String> = top_level_definitions(content)
@@ -115,12 +115,12 @@ pub fn refusal(store: &FileStore, path: &str, content: &str) -> Option<String> {
         .filter(|n| tested.names.contains(n))
         .collect();
     (!copied.is_empty()).then(|| {
-        format!(
-            "ERROR: {path} was not written: it defines {} again, so its tests would test that copy, not {}. Import them instead. {}",
+        super::error_text(format!(
+            "{path} was not written: it defines {} again, so its tests would test that copy, not {}. Import them instead. {}",
             copied.join(", "),
             tested.path,
             how_to_start(store, path)
-        )
+        ))
     })
 }
 

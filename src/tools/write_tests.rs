@@ -166,7 +166,11 @@ impl Tool for WriteTests {
         };
         if ctx.store.read(path).ok().as_deref() == Some(source.as_str()) {
             let line = format!("{path} unchanged: these cases are already its tests.{note}");
-            return super::files::finish_on_repeat(&[path], vec![line], ctx).await;
+            return Ok(
+                ToolOutput::text(line, true).with_effect(super::Effect::NoChange {
+                    paths: vec![path.to_string()],
+                }),
+            );
         }
         if let Err(e) = ctx.store.write(path, &source) {
             return Ok(ToolOutput::error(format!("{path} was not written: {e}")));

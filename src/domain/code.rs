@@ -1,0 +1,271 @@
+//! The code domain: a planner-made plan of steps that write and test a codebase, each gated by
+//! the project's checks, the files it names and the names the task promises.
+
+use std::sync::Arc;
+
+use super::{files_and_names, Domain, DomainError, DomainKind, NewStep, PromptParts, StepKind};
+use crate::profile::ModelProfile;
+use crate::store::{FileStore, StoreError};
+use crate::tools::interface::Promised;
+use crate::tools::{
+    interface, testfile, DeleteFiles, EditFile, ListFiles, ReadFiles, RunChecks, StepComplete,
+    StepScope, Tool, ToolRegistry, WriteFiles, WriteTests,
+};
+
+pub struct CodeDomain;
+
+#[async_trait::async_trait]
+impl Domain for CodeDomain {
+    fn kind(&self) -> DomainKind {
+        DomainKind::Code
+    }
+
+    fn first_steps(&self, _max_steps: usize) -> Result<Option<Vec<NewStep>>, DomainError> {
+        Ok(None)
+    }
+
+    fn steps_from_planner(&self, texts: Vec<String>, task: &str) -> Vec<NewStep> {
+        let promised = interface::promised_names(task);
+        texts
+            .into_iter()
+            .map(|text| {
+                let deliverables = files_named_in(&text);
+                let kind = StepKind::Code {
+                    tests: testfile::test_files_among(&deliverables),
+                    promised: promised_in(&promised, &text),
+                    deliverables,
+                };
+                NewStep { text, kind }
+            })
+            .collect()
+    }
+
+    fn tools(&self, kind: &StepKind, profile: &ModelProfile) -> ToolRegistry {
+        let writes_tests = matches!(kind, StepKind::Code { tests, .. } if !tests.is_empty());
+        let mut tools: Vec<Arc<dyn Tool>> = Vec::new();
+        // Small models lean towards the first tool listed: a test step's is `write_tests`.
+        if writes_tests && profile.write_tests_tool {
+            tools.push(Arc::new(WriteTests));
+        }
+        tools.extend(code_tools());
+        ToolRegistry::of(tools)
+    }
+
+    fn scope(&self, kind: &StepKind, _max_steps: usize) -> StepScope {
+        match kind {
+            StepKind::Code {
+                deliverables,
+                promised,
+                ..
+            } => files_and_names(deliverables, promised),
+            _ => StepScope::default(),
+        }
+    }
+
+    fn prompt_parts(
+        &self,
+        kind: &StepKind,
+        store: &FileStore,
+        profile: &ModelProfile,
+        context_window: usize,
+    ) -> Result<PromptParts, DomainError> {
+        let deliverables = match kind {
+            StepKind::Code { deliverables, .. } => deliverables.as_slice(),
+            _ => &[],
+        };
+        Ok(PromptParts {
+            system_template: "step_system.md",
+            // A quarter of the window (about 3 characters a token) for the files themselves.
+            contents: match profile.inline_files {
+                true => file_contents(store, context_window * 3 / 4)?,
+                false => String::new(),
+            },
+            test_hints: match profile.test_hints {
+                true => testfile::hints_for(store, deliverables),
+                false => String::new(),
+            },
+            ..PromptParts::default()
+        })
+    }
+}
+
+/// The tools of every code step, in the order the model sees them.
+pub(super) fn code_tools() -> Vec<Arc<dyn Tool>> {
+    vec![
+        Arc::new(WriteFiles),
+        Arc::new(EditFile),
+        Arc::new(ReadFiles),
+        Arc::new(RunChecks),
+        Arc::new(StepComplete),
+        Arc::new(ListFiles),
+        Arc::new(DeleteFiles),
+    ]
+}
+
+/// The project's current files, shown in full at the start of a code step while they fit in
+/// `max_chars`, so a fresh agent builds on what is there instead of rewriting it from memory
+/// (small models rarely call `read_files` first). Files that do not fit are named, not shown.
+pub fn file_contents(store: &FileStore, max_chars: usize) -> Result<String, StoreError> {
+    let mut shown = String::new();
+    let mut left_out = Vec::new();
+    for entry in store.list(None)? {
+        let Ok(text) = store.read(&entry.path) else {
+            continue;
+        };
+        let block = format!("## {}\n```\n{}\n```\n\n", entry.path, text.trim_end());
+        if shown.len() + block.len() <= max_chars {
+            shown.push_str(&block);
+        } else {
+            left_out.push(entry.path);
+        }
+    }
+    if !left_out.is_empty() {
+        shown.push_str(&format!(
+            "(not shown to save room; read them with read_files: {})\n",
+            left_out.join(", ")
+        ));
+    }
+    Ok(shown)
+}
+
+/// The promised names a step's text mentions as words: what the step is about to deliver.
+pub fn promised_in(promised: &[Promised], step: &str) -> Vec<Promised> {
+    let words: Vec<&str> = step
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .collect();
+    promised
+        .iter()
+        .filter(|p| words.contains(&p.name.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// File extensions that count as a deliverable when a step names a file.
+const DELIVERABLE_EXTENSIONS: &[&str] = &[
+    "py", "rs", "js", "ts", "go", "java", "c", "h", "cpp", "md", "txt", "toml", "json", "yaml",
+    "yml", "csv", "html", "css", "sh",
+];
+
+/// The files a step names (`shapes.py`, `tests/test_shapes.py`), which must exist when it ends.
+/// Steps that delete, remove, rename or move files name files that should not exist, so they
+/// expect nothing.
+pub fn files_named_in(step: &str) -> Vec<String> {
+    let lower = step.to_ascii_lowercase();
+    if ["delete", "remove", "rename", "move "]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return Vec::new();
+    }
+    let mut files: Vec<String> = Vec::new();
+    for token in step.split(|c: char| c.is_whitespace() || ",;()[]{}\"'`<>".contains(c)) {
+        let t = token.trim_end_matches(['.', ':', '!', '?']);
+        if t.is_empty()
+            || t.contains("://")
+            || t.starts_with('/')
+            || t.contains("..")
+            || t.contains('*')
+        {
+            continue;
+        }
+        let Some((stem, ext)) = t.rsplit_once('.') else {
+            continue;
+        };
+        let name_ok = !stem.is_empty()
+            && !stem.ends_with('/')
+            && stem
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-/.".contains(c));
+        if name_ok && DELIVERABLE_EXTENSIONS.contains(&ext) && !files.iter().any(|f| f == t) {
+            files.push(t.to_string());
+        }
+    }
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn finds_the_files_a_step_names() {
+        assert_eq!(
+            files_named_in(
+                "Write test_shapes.py with pytest tests for `shapes.py` (area, perimeter)."
+            ),
+            v(&["test_shapes.py", "shapes.py"])
+        );
+        assert_eq!(
+            files_named_in(
+                "Create inventory/models.py and inventory/__init__.py; see https://x.io/a.py"
+            ),
+            v(&["inventory/models.py", "inventory/__init__.py"])
+        );
+        assert_eq!(
+            files_named_in("Write c_to_f(celsius: float) -> float"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            files_named_in("Delete old.py and write new.py"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            files_named_in("Use version 1.5 of the API, e.g. obj.method"),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn file_contents_shows_what_fits_and_names_the_rest() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = FileStore::open(dir.path()).expect("store");
+        store.write("a.py", "x = 1\n").expect("write");
+        store.write("b.py", &"y = 2\n".repeat(50)).expect("write");
+        store.write("c/d.py", "z = 3\n").expect("write");
+        assert_eq!(
+            file_contents(&store, 60).expect("view"),
+            "## a.py\n```\nx = 1\n```\n\n## c/d.py\n```\nz = 3\n```\n\n(not shown to save room; read them with read_files: b.py)\n"
+        );
+        assert_eq!(file_contents(&store, 0).expect("view").lines().count(), 1);
+    }
+
+    #[test]
+    fn a_planned_step_knows_its_files_tests_and_promised_names() {
+        let task = "Write temp.py with `c_to_f(celsius: float) -> float` and `f_to_c(f)`.";
+        let steps = CodeDomain.steps_from_planner(
+            v(&[
+                "Write temp.py with c_to_f",
+                "Write test_temp.py for c_to_f and f_to_c",
+            ]),
+            task,
+        );
+        match &steps[1].kind {
+            StepKind::Code {
+                deliverables,
+                tests,
+                promised,
+            } => {
+                assert_eq!(deliverables, &v(&["test_temp.py"]));
+                assert_eq!(tests, &v(&["test_temp.py"]));
+                let names: Vec<&str> = promised.iter().map(|p| p.name.as_str()).collect();
+                assert_eq!(names, ["c_to_f", "f_to_c"]);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let small = CodeDomain.tools(&steps[1].kind, &ModelProfile::small());
+        assert_eq!(small.names()[..2], ["write_tests", "write_files"]);
+        let standard = CodeDomain.tools(&steps[1].kind, &ModelProfile::standard());
+        assert_eq!(standard.names()[0], "write_files");
+        assert_eq!(
+            CodeDomain
+                .tools(&steps[0].kind, &ModelProfile::small())
+                .names()
+                .len(),
+            7
+        );
+    }
+}

@@ -1,0 +1,235 @@
+//! Every model quirk in one place (after codex-rs's model families): a `ModelProfile` is chosen
+//! from the provider and model name, saved with the run, and read by the client (tool calling,
+//! server compatibility), the domains (which tools a step offers, what its prompt inlines), the
+//! tools (write guards) and the agent's hooks (loop restarts, ending on a repeated write). A strong
+//! API model gets a clean path; the small local model gets the guards its transcripts called for.
+
+use serde::{Deserialize, Serialize};
+
+use crate::llm::{Compat, ToolMode};
+
+/// The two families l2mac knows. `Small` is everything learned from Qwen2.5-Coder-1.5B on
+/// llama-cpp-python; `Standard` is an OpenAI-class endpoint that follows tool schemas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    #[default]
+    Small,
+    Standard,
+}
+
+impl Family {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Family::Small => "small",
+            Family::Standard => "standard",
+        }
+    }
+}
+
+impl std::str::FromStr for Family {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "small" => Ok(Family::Small),
+            "standard" => Ok(Family::Standard),
+            other => Err(format!(
+                "unknown model profile `{other}`: use `small` or `standard`"
+            )),
+        }
+    }
+}
+
+/// Refusals and repairs `write_files` applies before writing. Each was added for a failure seen
+/// in a small model's transcripts; a model that does not make the mistake pays nothing for an
+/// absent guard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriteGuards {
+    /// A raw line break inside a one-line Python string (a JSON `\n` meant as Python's) is
+    /// written as `\n`.
+    pub repair_broken_strings: bool,
+    /// A write that would drop top-level definitions the file has is refused.
+    pub refuse_dropped_definitions: bool,
+    /// A new file whose content is exactly another file's is refused.
+    pub refuse_copies: bool,
+    /// A test file without tests, or one that redefines the tested module, is refused.
+    pub refuse_bad_test_files: bool,
+    /// A file written as one line of literal `\n` escapes is reported as an error.
+    pub flag_double_escaped: bool,
+}
+
+impl WriteGuards {
+    pub const ALL: WriteGuards = WriteGuards {
+        repair_broken_strings: true,
+        refuse_dropped_definitions: true,
+        refuse_copies: true,
+        refuse_bad_test_files: true,
+        flag_double_escaped: true,
+    };
+    pub const NONE: WriteGuards = WriteGuards {
+        repair_broken_strings: false,
+        refuse_dropped_definitions: false,
+        refuse_copies: false,
+        refuse_bad_test_files: false,
+        flag_double_escaped: false,
+    };
+}
+
+impl Default for WriteGuards {
+    fn default() -> Self {
+        WriteGuards::ALL
+    }
+}
+
+/// How one model family is driven. Saved in run.json, so a resumed run is driven the same way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelProfile {
+    pub family: Family,
+    /// Native tool calls, or JSON calls written in the text.
+    pub tool_mode: ToolMode,
+    /// Server quirks of the endpoint (llama-cpp-python's tool-choice handling and templates).
+    pub compat: Compat,
+    pub guards: WriteGuards,
+    /// Steps that name a test file get `write_tests` (cases in, pytest file out) as first tool.
+    pub write_tests_tool: bool,
+    /// Chapter steps offer `edit_file` (the 1.5B model turned headings into prose with it).
+    pub edit_in_chapters: bool,
+    /// A step's prompt shows the project's files in full while they fit (small models rarely
+    /// read before writing).
+    pub inline_files: bool,
+    /// A step's prompt lists the tested module's names and a test-file starter.
+    pub test_hints: bool,
+    /// Loops (the same reply cycle three times) answered by a fresh context, per step; later
+    /// loops only get a nudge and a raised temperature.
+    pub loop_restarts: u32,
+    /// A turn whose writes all changed nothing ends the step as if `step_complete` were called
+    /// (a small model that rewrites its files believes it is done but rarely says so).
+    pub end_on_repeated_write: bool,
+}
+
+impl ModelProfile {
+    /// Today's behaviour for the 1.5B local model: every guard and hook on.
+    pub fn small() -> Self {
+        ModelProfile {
+            family: Family::Small,
+            tool_mode: ToolMode::Native,
+            compat: Compat::llama_cpp(),
+            guards: WriteGuards::ALL,
+            write_tests_tool: true,
+            edit_in_chapters: false,
+            inline_files: true,
+            test_hints: true,
+            loop_restarts: 2,
+            end_on_repeated_write: true,
+        }
+    }
+
+    /// A model that follows tool schemas: native calls, no guards, the full tool set.
+    pub fn standard() -> Self {
+        ModelProfile {
+            family: Family::Standard,
+            tool_mode: ToolMode::Native,
+            compat: Compat::standard(),
+            guards: WriteGuards::NONE,
+            write_tests_tool: false,
+            edit_in_chapters: true,
+            inline_files: false,
+            test_hints: false,
+            loop_restarts: 0,
+            end_on_repeated_write: false,
+        }
+    }
+
+    pub fn for_family(family: Family) -> Self {
+        match family {
+            Family::Small => Self::small(),
+            Family::Standard => Self::standard(),
+        }
+    }
+
+    /// The family for a provider and model: the embedded server and small open models (by the
+    /// parameter count in their name) are `Small`, anything else `Standard`.
+    pub fn family_for(local_provider: bool, model: &str) -> Family {
+        if local_provider || is_small_model_name(model) {
+            Family::Small
+        } else {
+            Family::Standard
+        }
+    }
+}
+
+impl Default for ModelProfile {
+    fn default() -> Self {
+        Self::small()
+    }
+}
+
+/// Model names that state a size of at most 3 billion parameters (`qwen2.5-coder:1.5b`,
+/// `SmolLM2-135M`, `llama-3.2-3b-instruct`), or a local GGUF file.
+fn is_small_model_name(model: &str) -> bool {
+    let lower = model.to_ascii_lowercase();
+    if lower.ends_with(".gguf") {
+        return true;
+    }
+    lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+        .any(|token| {
+            let (number, scale) = match token.strip_suffix('b') {
+                Some(n) => (n, 1.0),
+                None => match token.strip_suffix('m') {
+                    Some(n) => (n, 0.001),
+                    None => return false,
+                },
+            };
+            number
+                .parse::<f64>()
+                .is_ok_and(|n| n > 0.0 && n * scale <= 3.0)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_family_follows_the_provider_and_the_size_in_the_name() {
+        for small in [
+            "qwen2.5-coder:1.5b",
+            "Qwen2.5-Coder-1.5B-Instruct",
+            "SmolLM2-135M-Instruct",
+            "llama-3.2-3b-instruct",
+            "/models/x.gguf",
+        ] {
+            assert_eq!(
+                ModelProfile::family_for(false, small),
+                Family::Small,
+                "{small}"
+            );
+        }
+        for standard in [
+            "gpt-4o-mini",
+            "gpt-4.1",
+            "qwen2.5-coder:32b",
+            "claude-3-5-sonnet",
+            "o3",
+        ] {
+            assert_eq!(
+                ModelProfile::family_for(false, standard),
+                Family::Standard,
+                "{standard}"
+            );
+        }
+        assert_eq!(ModelProfile::family_for(true, "gpt-4o"), Family::Small);
+    }
+
+    #[test]
+    fn the_standard_profile_has_no_small_model_guard_or_hook() {
+        let p = ModelProfile::standard();
+        assert_eq!(p.guards, WriteGuards::NONE);
+        assert!(!p.end_on_repeated_write && p.loop_restarts == 0 && !p.write_tests_tool);
+        assert!(!p.compat.single_forced_tool && !p.compat.hermes_history);
+        assert_eq!(ModelProfile::default(), ModelProfile::small());
+        assert_eq!("Standard".parse::<Family>(), Ok(Family::Standard));
+        assert!("huge".parse::<Family>().is_err());
+    }
+}
