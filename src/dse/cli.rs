@@ -147,6 +147,7 @@ pub fn run(cmd: &DseCommand, out: &mut dyn Write) -> Result<(), DseError> {
             let spec = read_spec(study)?;
             let dir = dir.clone().unwrap_or_else(|| default_dir(&spec, ""));
             let s = run_study(spec, &dir, &RunOptions::default())?;
+            super::report::write_study_report(&dir, &s)?;
             if *as_json {
                 json(out, &s)
             } else {
@@ -159,6 +160,7 @@ pub fn run(cmd: &DseCommand, out: &mut dyn Write) -> Result<(), DseError> {
             json: as_json,
         } => {
             let s = resume_study(run_dir, *budget, &RunOptions::default())?;
+            super::report::write_study_report(run_dir, &s)?;
             if *as_json {
                 json(out, &s)
             } else {
@@ -264,14 +266,14 @@ pub fn run(cmd: &DseCommand, out: &mut dyn Write) -> Result<(), DseError> {
                     "--test-fraction must be in (0, 1), got {test_fraction}"
                 )));
             }
-            let opts = super::proxy::TrainOptions {
+            let opts = super::train::TrainOptions {
                 trees: (*trees).max(1),
                 min_leaf: *min_leaf,
                 log_target: *log_target,
                 test_fraction: *test_fraction,
                 seed: *seed,
             };
-            let model = super::proxy::ProxyModel::train(runs, &opts)?;
+            let model = super::train::train(runs, &opts)?;
             model.save(path)?;
             let r = &model.report;
             let mut t = format!(

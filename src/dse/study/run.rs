@@ -25,7 +25,8 @@ pub struct RunOptions {
     /// interruption in tests, or to run a study in slices); the study can be resumed afterwards.
     /// Batches are never split, so the resumed study asks exactly what an uninterrupted one would.
     pub max_new_trials: Option<usize>,
-    /// Skip writing the report and CSV (sweeps write their own summary).
+    /// Skip writing the CSV (sweeps write their own summary). The report is never written here: the
+    /// caller writes it with `dse::report::write_study_report`.
     pub no_report: bool,
 }
 
@@ -227,7 +228,6 @@ fn drive(
     let summary = summarize(prep, &trials, dir, prev + secs)?;
     if !opts.no_report {
         super::export::write_csv(prep, &trials, &dir.join(super::export::CSV_FILE))?;
-        crate::dse::report::write_report(prep, &trials, &summary, dir)?;
     }
     Ok(summary)
 }
