@@ -8,6 +8,7 @@ pub mod control;
 pub mod dse;
 pub mod exec;
 pub mod llm;
+pub mod lockfile;
 pub mod prompts;
 pub mod sim;
 pub mod store;

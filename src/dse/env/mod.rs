@@ -5,6 +5,7 @@ pub mod analytic;
 pub mod dram;
 pub mod proxy;
 
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -109,6 +110,44 @@ pub fn check_options(env: &str, options: &toml::Table, known: &[&str]) -> Result
         }
     }
     Ok(())
+}
+
+/// Makes the relative file names of a study's `[env]` table (`proxy:FILE`, the dram files) point
+/// into `base`, the study file's directory, when the file is there; other names (a built-in trace
+/// such as `stream.stl`) are left as they are.
+pub fn resolve_paths(env: &mut toml::Table, base: &Path) {
+    let base = std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf());
+    let near = |v: &str| -> Option<String> {
+        let p = Path::new(v);
+        let q = base.join(p);
+        (p.is_relative() && q.exists()).then(|| q.display().to_string())
+    };
+    let name = match env.get("name") {
+        Some(toml::Value::String(n)) => n.clone(),
+        _ => return,
+    };
+    if let Some(file) = name.strip_prefix("proxy:") {
+        if let Some(q) = near(file) {
+            env.insert("name".into(), toml::Value::String(format!("proxy:{q}")));
+        }
+        return;
+    }
+    if name != "dram" {
+        return;
+    }
+    // with a `dir`, the other files are relative to it
+    let keys: &[&str] = if env.contains_key("dir") {
+        &["dir"]
+    } else {
+        &dram::PATH_OPTIONS
+    };
+    for key in keys {
+        if let Some(toml::Value::String(v)) = env.get(*key) {
+            if let Some(q) = near(v) {
+                env.insert(key.to_string(), toml::Value::String(q));
+            }
+        }
+    }
 }
 
 /// Parses `name` or `name?key=value&key=value` into a name and an options table (used by the

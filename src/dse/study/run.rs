@@ -18,6 +18,9 @@ use crate::dse::error::DseError;
 use crate::dse::objective::Score;
 use crate::dse::space::{Point, Value};
 
+/// Held by the process running or resuming the study in a directory.
+pub const LOCK_FILE: &str = "study.lock";
+
 /// Options that are not part of the study's identity.
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
@@ -33,6 +36,8 @@ pub struct RunOptions {
 /// Starts a new study in `dir` (which must not already hold one).
 pub fn run_study(spec: StudySpec, dir: &Path, opts: &RunOptions) -> Result<StudySummary, DseError> {
     let prepared = Prepared::new(spec)?;
+    std::fs::create_dir_all(dir).map_err(|e| DseError::io(dir, e))?;
+    let _lock = crate::lockfile::try_lock(dir, LOCK_FILE)?;
     let mut store = Store::create(dir, &prepared.spec.to_toml())?;
     store.set_meta("created", &chrono::Utc::now().to_rfc3339())?;
     drive(&prepared, &mut store, dir, opts)
@@ -45,16 +50,29 @@ pub fn resume_study(
     opts: &RunOptions,
 ) -> Result<StudySummary, DseError> {
     let mut store = Store::open(dir)?;
+    let _lock = crate::lockfile::try_lock(dir, LOCK_FILE)?;
     let text = store.meta("spec")?.ok_or_else(|| DseError::Resume {
         path: dir.into(),
         message: "the store has no study spec".into(),
     })?;
     let mut spec = StudySpec::from_toml_str(&text, &store.path().display().to_string())?;
     if let Some(b) = budget {
+        if b < spec.budget {
+            return Err(DseError::Resume {
+                path: dir.into(),
+                message: format!(
+                    "--budget {b} is below the study's budget of {}; a resume can only raise it",
+                    spec.budget
+                ),
+            });
+        }
         spec.budget = b;
-        store.set_meta("spec", &spec.to_toml())?;
     }
+    // checked before anything is saved, so a bad budget cannot break later resumes
     let prepared = Prepared::new(spec)?;
+    if budget.is_some() {
+        store.set_meta("spec", &prepared.spec.to_toml())?;
+    }
     drive(&prepared, &mut store, dir, opts)
 }
 
@@ -66,6 +84,10 @@ fn drive(
     opts: &RunOptions,
 ) -> Result<StudySummary, DseError> {
     let started = Instant::now();
+    let prev: f64 = store
+        .meta("seconds")?
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.0);
     let mut agent = prep.make_agent()?;
     let past = store.trials()?;
     let env_space = prep.env.space();
@@ -213,16 +235,17 @@ fn drive(
             });
         }
         store.append(&trials)?;
+        // per batch, so that a killed study still reports the time it ran
+        store.set_meta(
+            "seconds",
+            &format!("{}", prev + started.elapsed().as_secs_f64()),
+        )?;
         agent.tell(&obs);
         done += n;
         new_trials += n;
         batch_no += 1;
     }
     let secs = started.elapsed().as_secs_f64();
-    let prev: f64 = store
-        .meta("seconds")?
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0.0);
     store.set_meta("seconds", &format!("{}", prev + secs))?;
     let trials = store.trials()?;
     let summary = summarize(prep, &trials, dir, prev + secs)?;
