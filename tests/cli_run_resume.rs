@@ -228,3 +228,32 @@ fn an_unreachable_endpoint_ends_the_run_unfinished_and_resumable() {
     assert!(err.contains("l2mac resume"), "{err}");
     assert!(run.join(".l2mac/run.json").is_file());
 }
+
+#[test]
+fn resume_refuses_to_lower_a_budget_silently() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let run = dir.path().join("run");
+    let unreachable = ["--base-url", "http://127.0.0.1:9/v1", "--max-retries", "0"];
+    let out = bin()
+        .args(["run", "task", "--max-tokens", "5000"])
+        .args(unreachable)
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let out = bin()
+        .args(["resume", "--max-tokens", "100"])
+        .args(unreachable)
+        .arg(&run)
+        .output()
+        .expect("resume");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "--max-tokens 100 is below the run's budget of 5000; a resume can only raise it"
+        ),
+        "{err}"
+    );
+}
