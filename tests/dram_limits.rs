@@ -97,6 +97,7 @@ fn timings_that_wrap_or_never_end_are_rejected() {
         ("REFI", json!(0)),
         ("RFC", json!(0)),
         ("REFI", json!(50)),
+        ("RC", json!(20)),
     ];
     for (field, v) in cases {
         let err = memspec_with("memtimingspec", field, v).expect_err(field);
@@ -122,6 +123,10 @@ fn currents_and_supply_are_bounded() {
         ("idd0", json!(1e308)),
         ("idd4r", json!(-1.0)),
         ("vdd", json!(1e6)),
+        // below the idle currents: DRAMPower's command energies went negative
+        ("idd0", json!(1.0)),
+        ("idd4w", json!(10.0)),
+        ("idd5", json!(20.0)),
     ] {
         let err = memspec_with("mempowerspec", field, v).expect_err(field);
         assert_names(&err, field);

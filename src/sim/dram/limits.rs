@@ -182,6 +182,32 @@ pub fn check_memspec(s: &MemSpec, path: &str) -> Result<(), DramError> {
             ));
         }
     }
+    // DRAMPower charges each command the current above the background one: a part drawing less
+    // while active than idle would get negative energy (found by tests/parsers_prop.rs)
+    for (field, v, base, base_name) in [
+        ("idd0", p.idd0, p.idd3n, "idd3n"),
+        ("idd0", p.idd0, p.idd2n, "idd2n"),
+        ("idd4r", p.idd4r, p.idd3n, "idd3n"),
+        ("idd4w", p.idd4w, p.idd3n, "idd3n"),
+        ("idd5", p.idd5, p.idd3n, "idd3n"),
+    ] {
+        if v < base {
+            return Err(DramError::invalid(
+                path,
+                field,
+                v,
+                &format!("a real part draws at least {base_name} ({base} mA) here"),
+            ));
+        }
+    }
+    if t.rc < t.ras {
+        return Err(DramError::invalid(
+            path,
+            "RC",
+            t.rc,
+            &format!("tRC is tRAS + tRP, so at least RAS ({})", t.ras),
+        ));
+    }
     if !(p.vdd.is_finite() && p.vdd > 0.0 && p.vdd <= MAX_VDD) {
         return Err(DramError::invalid(
             path,
