@@ -257,3 +257,44 @@ fn resume_refuses_to_lower_a_budget_silently() {
         "{err}"
     );
 }
+
+#[test]
+fn a_run_directory_in_use_is_refused_by_a_second_resume() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let run = dir.path().join("run");
+    let unreachable = ["--base-url", "http://127.0.0.1:9/v1", "--max-retries", "0"];
+    let out = bin()
+        .args(["run", "task"])
+        .args(unreachable)
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    // what a first `l2mac resume` still running holds
+    let held = l2mac::lockfile::try_lock(&run.join(".l2mac"), "run.lock").expect("free");
+    for args in [&["resume"][..], &["run", "task", "--out"]] {
+        let out = bin()
+            .args(args)
+            .arg(&run)
+            .args(unreachable)
+            .output()
+            .expect("second process");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("is in use by another l2mac process"), "{err}");
+    }
+    drop(held);
+    let out = bin()
+        .arg("resume")
+        .arg(&run)
+        .args(unreachable)
+        .output()
+        .expect("resume");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "free again: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -275,6 +275,8 @@ pub async fn run(args: RunArgs) -> Result<ExitCode> {
             chrono::Utc::now().format("%Y%m%d-%H%M%S")
         ))
     });
+    // locked before the check, so two `l2mac run --out DIR` cannot both start
+    let _lock = l2mac::control::persist::RunDir::create(&out)?.lock()?;
     if out
         .join(l2mac::store::CONTROL_DIR)
         .join("run.json")
@@ -313,7 +315,9 @@ pub struct ResumeArgs {
 
 pub async fn resume(args: ResumeArgs) -> Result<ExitCode> {
     let (file, _) = FileConfig::discover(&std::env::current_dir()?)?;
-    let saved = l2mac::control::persist::RunDir::open(&args.dir)?.load_state()?;
+    let run_dir = l2mac::control::persist::RunDir::open(&args.dir)?;
+    let _lock = run_dir.lock()?;
+    let saved = run_dir.load_state()?;
     let handle = client(&args.model, &file, Some(&saved)).await?;
     let sink = sink(args.model.json);
     let mut runner = Runner::open(&handle.client, sink.as_ref(), &args.dir)?;
