@@ -60,6 +60,17 @@ fn wild_value() -> impl Strategy<Value = Value> {
     ]
 }
 
+fn example_config() -> DramConfig {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dram");
+    DramConfig::from_files(
+        &dir.join("MICRON_1Gb_DDR3-1600_8bit_G.json"),
+        &dir.join("am_ddr3_8x1Gbx8_dimm_p1KB_rbc.json"),
+        &dir.join("policy.json"),
+        800.0,
+    )
+    .expect("example config")
+}
+
 fn small_trace() -> Trace {
     let text: String = (0..24)
         .map(|i| {
@@ -175,12 +186,7 @@ proptest! {
         }
         let text = json!({"mcconfig": mc}).to_string();
         if let Ok(mc) = McConfig::from_json_str(&text, "mc.json") {
-            let base = DramConfig::from_files(
-                &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dram/MICRON_1Gb_DDR3-1600_8bit_G.json"),
-                &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dram/am_ddr3_8x1Gbx8_dimm_p1KB_rbc.json"),
-                &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dram/policy.json"),
-                800.0,
-            ).expect("base");
+            let base = example_config();
             simulates(&base.with_mc(mc))?;
         }
     }
@@ -198,12 +204,7 @@ proptest! {
         let text = lines.join("\n");
         if let Ok(t) = Trace::from_reader(text.as_bytes(), "t.stl") {
             if !t.is_empty() {
-                let cfg = DramConfig::from_files(
-                    &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dram/MICRON_1Gb_DDR3-1600_8bit_G.json"),
-                    &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dram/am_ddr3_8x1Gbx8_dimm_p1KB_rbc.json"),
-                    &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dram/policy.json"),
-                    800.0,
-                ).expect("base");
+                let cfg = example_config();
                 let _ = simulate_trace(&cfg, &t);
             }
         }
