@@ -151,7 +151,7 @@ fn drive(
     let budget = prep.spec.budget;
     let mut done = past.len();
     let mut new_trials = 0;
-    while done < budget && !met && opts.max_new_trials.map_or(true, |m| new_trials < m) {
+    while done < budget && !met && opts.max_new_trials.is_none_or(|m| new_trials < m) {
         let n = prep.spec.batch.min(budget - done);
         let asked = agent.ask(n);
         let env_points: Vec<Point> = asked.iter().map(|p| prep.env_point(p)).collect();

@@ -182,7 +182,7 @@ impl MemSpec {
                 "only single-channel memories are simulated",
             ));
         }
-        if spec.burst_length % spec.data_rate != 0 {
+        if !spec.burst_length.is_multiple_of(spec.data_rate) {
             return Err(DramError::invalid(
                 path,
                 "burstLength",

@@ -722,7 +722,7 @@ mod tests {
         let mut iter = trace.requests.iter().map(|r| Ok(*r));
         let mut engine = Engine::new(&cfg, &mut iter, false);
         engine.stall_steps = 100_000;
-        let err = engine.run().err().expect("stalls");
+        let err = engine.run().expect_err("stalls");
         assert!(
             matches!(err, DramError::Stalled { steps: 100_000, .. }),
             "{err}"
