@@ -105,7 +105,7 @@ fn random_requests(n: u64) -> impl Iterator<Item = Result<Request, l2mac::sim::d
         state ^= state << 17;
         Ok(Request {
             cycle: i,
-            write: state % 4 == 0,
+            write: state.is_multiple_of(4),
             address: (state >> 8) & 0x3FFF_FFC0,
             line: i + 1,
         })

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod dse;
 pub mod exec;
 pub mod llm;
+pub mod lockfile;
 pub mod profile;
 pub mod prompts;
 pub mod sim;

@@ -15,3 +15,114 @@ fn a_missing_simulation_file_is_named_once_with_its_os_error() {
         "error: cannot read /nonexistent/l2mac-sim.json: No such file or directory (os error 2)\n"
     );
 }
+
+fn l2mac(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_l2mac"))
+        .args(args)
+        .env_remove("OPENAI_BASE_URL")
+        .env("L2MAC_HOME", "/nonexistent/l2mac-home")
+        .output()
+        .expect("l2mac runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn flags_that_cannot_work_are_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("run");
+    let out = out.to_str().expect("utf-8");
+    for (flag, value, says) in [
+        ("--base-url", "not a url", "not a URL"),
+        (
+            "--base-url",
+            "ftp://example.com",
+            "expected an http:// or https:// URL",
+        ),
+        ("--context-window", "0", "must be at least 1024"),
+        ("--check-timeout", "0", "0 is not in 1.."),
+        ("--request-timeout", "0", "0 is not in 1.."),
+        ("--max-steps", "0", "must be at least 1"),
+    ] {
+        let (code, _, err) = l2mac(&["run", "say hi", "--out", out, flag, value]);
+        assert_eq!(code, Some(2), "{flag} {value}: {err}");
+        assert!(
+            err.contains(flag) && err.contains(says),
+            "{flag} {value}: {err}"
+        );
+        assert!(
+            !std::path::Path::new(out).exists(),
+            "nothing written for {flag}"
+        );
+    }
+}
+
+#[test]
+fn every_argument_has_a_help_text() {
+    // the help phrases added for each argument that had none
+    for (cmd, needles) in [
+        (
+            &["run", "--help"][..],
+            &["A file holding the task", "At most this many steps"][..],
+        ),
+        (
+            &["status", "--help"],
+            &["The run directory (holding run.json)", "Print the plan"],
+        ),
+        (&["dse", "run", "--help"], &["The study file (TOML"]),
+        (
+            &["dse", "best", "--help"],
+            &["The run directory of the study"],
+        ),
+        (
+            &["dse", "resume", "--help"],
+            &["Print the summary as JSON", "can only be raised"],
+        ),
+        (
+            &["dse", "envs", "--help"],
+            &["Print the list or description as JSON"],
+        ),
+        (&["dse", "agents", "--help"], &["Print the list as JSON"]),
+        (
+            &["dse", "train", "--help"],
+            &["Trees per forest", "Seed of the train/test split"],
+        ),
+        (
+            &["bench", "--help"],
+            &["Directory for the runs and the score table"],
+        ),
+    ] {
+        let (code, text, err) = l2mac(cmd);
+        assert_eq!(code, Some(0), "{cmd:?}: {err}");
+        for n in needles {
+            assert!(text.contains(n), "{cmd:?} lacks {n:?}:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn warnings_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
+    // a run that fails at once still logs through the same subscriber; force a WARN line
+    let (_, _, err) = l2mac(&[
+        "run",
+        "say hi",
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--max-retries",
+        "1",
+        "--request-timeout",
+        "1",
+        "--out",
+        tempfile::tempdir()
+            .expect("tempdir")
+            .path()
+            .join("r")
+            .to_str()
+            .expect("utf-8"),
+    ]);
+    assert!(err.contains("WARN"), "a retry warning is logged: {err}");
+    assert!(!err.contains('\u{1b}'), "ANSI escape in: {err:?}");
+}

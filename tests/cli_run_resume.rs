@@ -228,3 +228,73 @@ fn an_unreachable_endpoint_ends_the_run_unfinished_and_resumable() {
     assert!(err.contains("l2mac resume"), "{err}");
     assert!(run.join(".l2mac/run.json").is_file());
 }
+
+/// Flags that point at an endpoint nobody answers, so a run or resume ends at once, unfinished.
+const UNREACHABLE: [&str; 4] = ["--base-url", "http://127.0.0.1:9/v1", "--max-retries", "0"];
+
+/// A run directory left unfinished (exit 1) by a run against [`UNREACHABLE`].
+fn unfinished_run(parent: &std::path::Path, extra: &[&str]) -> std::path::PathBuf {
+    let run = parent.join("run");
+    let out = bin()
+        .args(["run", "task"])
+        .args(extra)
+        .args(UNREACHABLE)
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    run
+}
+
+#[test]
+fn resume_refuses_to_lower_a_budget_silently() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let run = unfinished_run(dir.path(), &["--max-tokens", "5000"]);
+    let out = bin()
+        .args(["resume", "--max-tokens", "100"])
+        .args(UNREACHABLE)
+        .arg(&run)
+        .output()
+        .expect("resume");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "--max-tokens 100 is below the run's budget of 5000; a resume can only raise it"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_run_directory_in_use_is_refused_by_a_second_resume() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let run = unfinished_run(dir.path(), &[]);
+    // what a first `l2mac resume` still running holds
+    let held = l2mac::lockfile::try_lock(&run.join(".l2mac"), "run.lock").expect("free");
+    for args in [&["resume"][..], &["run", "task", "--out"]] {
+        let out = bin()
+            .args(args)
+            .arg(&run)
+            .args(UNREACHABLE)
+            .output()
+            .expect("second process");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("is in use by another l2mac process"), "{err}");
+    }
+    drop(held);
+    let out = bin()
+        .arg("resume")
+        .arg(&run)
+        .args(UNREACHABLE)
+        .output()
+        .expect("resume");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "free again: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -94,7 +94,7 @@ fn ex_rows() -> Vec<Row> {
 /// ArchGym divides DRAMSys's printed time by 1e9 whatever its unit: ns when the time is a whole
 /// number of nanoseconds, ps otherwise (SystemC prints the coarsest exact unit).
 fn archgym_latency(s: &DramStats) -> f64 {
-    if s.total_time_ps % 1000 == 0 {
+    if s.total_time_ps.is_multiple_of(1000) {
         (s.total_time_ps / 1000) as f64 / 1e9
     } else {
         s.total_time_ps as f64 / 1e9

@@ -215,6 +215,8 @@ fn a_run_leaves_archgym_csv_report_and_plots() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("r");
     let s = run_study(spec("bo"), &dir, &RunOptions::default()).expect("runs");
+    // the study writes its CSV; the report is the caller's (as `l2mac dse run` does)
+    l2mac::dse::report::write_study_report(&dir, &s).expect("report");
     let csv = std::fs::read_to_string(&s.csv_path).expect("csv");
     let mut lines = csv.lines();
     assert_eq!(

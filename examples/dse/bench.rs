@@ -14,8 +14,8 @@ use std::time::Instant;
 
 use clap::Parser;
 use l2mac::dse::env::make_env;
-use l2mac::dse::proxy::{ProxyModel, TrainOptions};
 use l2mac::dse::study::{run_study, RunOptions, Store, StudySpec};
+use l2mac::dse::train::{train, TrainOptions};
 
 #[derive(Parser)]
 struct Args {
@@ -189,7 +189,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // proxy: trained on every distinct point evaluated above
     let dirs: Vec<PathBuf> = runs.iter().map(|r| r.dir.clone()).collect();
-    let model = ProxyModel::train(
+    let model = train(
         &dirs,
         &TrainOptions {
             trees: 50,

@@ -27,8 +27,10 @@ pub struct BenchArgs {
     /// Repetitions per task and method, at temperatures 0.0, 0.4, 0.8, ...
     #[arg(long, default_value_t = 1)]
     pub repeats: usize,
+    /// Directory for the runs and the score table (default: workspace/bench-<timestamp>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// At most this many plan steps per l2mac run.
     #[arg(long, default_value_t = 4)]
     pub max_steps: usize,
     /// Agent turns allowed in one l2mac run (all steps together).

@@ -43,13 +43,13 @@ pub struct ModelArgs {
     #[arg(long, value_enum)]
     pub provider: Option<Provider>,
     /// Threads for the local server (default: all cores, at most 8).
-    #[arg(long)]
+    #[arg(long, value_parser = at_least::<1>)]
     pub threads: Option<usize>,
     /// Model name sent to the endpoint [env: L2MAC_MODEL]
     #[arg(long, env = "L2MAC_MODEL")]
     pub model: Option<String>,
     /// OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 [env: OPENAI_BASE_URL]
-    #[arg(long, env = "OPENAI_BASE_URL")]
+    #[arg(long, env = "OPENAI_BASE_URL", value_parser = http_url)]
     pub base_url: Option<String>,
     /// How tools reach the model: `native` (the API's tool calls) or `text` (JSON written in
     /// the text).
@@ -64,7 +64,7 @@ pub struct ModelArgs {
     #[arg(long)]
     pub compat: Option<String>,
     /// Seconds before one model request is abandoned (and retried).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout: Option<u64>,
     /// Retries of a failed model request (429, 5xx, network), with backoff.
     #[arg(long)]
@@ -78,6 +78,7 @@ pub struct ModelArgs {
 pub struct RunArgs {
     /// The task, as text (or use --task-file).
     pub task: Option<String>,
+    /// A file holding the task (instead of TASK).
     #[arg(long, conflicts_with = "task")]
     pub task_file: Option<PathBuf>,
     /// Run directory (default: workspace/<slug>-<timestamp>/).
@@ -86,7 +87,8 @@ pub struct RunArgs {
     /// A check command run in the run directory (repeatable); default: detected from the files.
     #[arg(long = "check")]
     pub checks: Vec<String>,
-    #[arg(long)]
+    /// At most this many steps in the plan (the planner is asked for no more).
+    #[arg(long, value_parser = at_least::<1>)]
     pub max_steps: Option<usize>,
     /// Stop when this many tokens (in + out) have been used.
     #[arg(long)]
@@ -95,10 +97,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub max_turns: Option<u32>,
     /// The model's context window in tokens (default: from the model name, else 8192).
-    #[arg(long)]
+    #[arg(long, value_parser = at_least::<1024>)]
     pub context_window: Option<usize>,
     /// Seconds a check may run before it is killed and counted as a failure.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub check_timeout: Option<u64>,
     /// Ask the planner to review its plan once.
     #[arg(long)]
@@ -333,6 +335,8 @@ pub async fn run(args: RunArgs) -> Result<ExitCode> {
             chrono::Utc::now().format("%Y%m%d-%H%M%S")
         ))
     });
+    // locked before the check, so two `l2mac run --out DIR` cannot both start
+    let _lock = l2mac::control::persist::RunDir::create(&out)?.lock()?;
     if out
         .join(l2mac::store::CONTROL_DIR)
         .join("run.json")
@@ -377,7 +381,9 @@ pub struct ResumeArgs {
 
 pub async fn resume(args: ResumeArgs) -> Result<ExitCode> {
     let (file, _) = FileConfig::discover(&std::env::current_dir()?)?;
-    let saved = l2mac::control::persist::RunDir::open(&args.dir)?.load_state()?;
+    let run_dir = l2mac::control::persist::RunDir::open(&args.dir)?;
+    let _lock = run_dir.lock()?;
+    let saved = run_dir.load_state()?;
     let handle = client(&args.model, &file, Some(&saved)).await?;
     let sink = sink(args.model.json);
     let code = match Runner::open(&handle.client, sink.as_ref(), &args.dir) {
@@ -388,18 +394,61 @@ pub async fn resume(args: ResumeArgs) -> Result<ExitCode> {
                 handle.threads,
                 handle.profile.clone(),
             );
-            if args.max_tokens.is_some() {
-                runner.settings_mut().max_total_tokens = args.max_tokens;
+            match raise_budgets(runner.settings_mut(), &args) {
+                Ok(()) => drive(&mut runner, &args.dir, true).await,
+                Err(e) => Err(e),
             }
-            if args.max_turns.is_some() {
-                runner.settings_mut().max_total_turns = args.max_turns;
-            }
-            drive(&mut runner, &args.dir, true).await
         }
         Err(e) => Err(e.into()),
     };
     stop_server(handle).await;
     code
+}
+
+/// A resume may raise a budget, or set one the run did not have; lowering it below what the run
+/// was given would end it at once, so that is refused rather than done silently.
+fn only_raise(flag: &str, new: u64, old: Option<u64>) -> Result<()> {
+    match old {
+        Some(old) if new < old => {
+            bail!("{flag} {new} is below the run's budget of {old}; a resume can only raise it")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A count of at least `MIN` (`--context-window 0` used to be accepted).
+fn at_least<const MIN: usize>(s: &str) -> std::result::Result<usize, String> {
+    let n: usize = s.parse().map_err(|e| format!("{e}"))?;
+    if n < MIN {
+        return Err(format!("must be at least {MIN}"));
+    }
+    Ok(n)
+}
+
+/// An http(s) URL (`--base-url "not a url"` used to be accepted and failed at the first call).
+fn http_url(s: &str) -> std::result::Result<String, String> {
+    let url = reqwest::Url::parse(s.trim()).map_err(|e| format!("not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err("expected an http:// or https:// URL, e.g. http://127.0.0.1:8080/v1".into());
+    }
+    Ok(s.trim().to_string())
+}
+
+/// A resumed run's budgets may only grow.
+fn raise_budgets(settings: &mut RunSettings, args: &ResumeArgs) -> Result<()> {
+    if let Some(n) = args.max_tokens {
+        only_raise("--max-tokens", n, settings.max_total_tokens)?;
+        settings.max_total_tokens = Some(n);
+    }
+    if let Some(n) = args.max_turns {
+        only_raise(
+            "--max-turns",
+            u64::from(n),
+            settings.max_total_turns.map(u64::from),
+        )?;
+        settings.max_total_turns = Some(n);
+    }
+    Ok(())
 }
 
 async fn stop_server(handle: ModelHandle) {
@@ -435,7 +484,9 @@ async fn drive(runner: &mut Runner<'_>, dir: &Path, resumed: bool) -> Result<Exi
 
 #[derive(clap::Args, Debug)]
 pub struct StatusArgs {
+    /// The run directory (holding run.json).
     pub dir: PathBuf,
+    /// Print the plan, current step and totals as JSON.
     #[arg(long)]
     pub json: bool,
 }

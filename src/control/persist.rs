@@ -42,6 +42,12 @@ impl RunDir {
         })
     }
 
+    /// Held by the one process running or resuming this run, so a second `l2mac run`/`resume` on
+    /// the same directory stops instead of doing every step twice (see `crate::lockfile`).
+    pub fn lock(&self) -> Result<crate::lockfile::DirLock, crate::lockfile::LockError> {
+        crate::lockfile::try_lock(&self.control, "run.lock")
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }

@@ -102,6 +102,9 @@ pub(super) fn code_tools() -> Vec<Arc<dyn Tool>> {
     ]
 }
 
+/// Files named (not shown) at most in a step's prompt.
+const MAX_NAMED: usize = 50;
+
 /// The project's current files, shown in full at the start of a code step while they fit in
 /// `max_chars`, so a fresh agent builds on what is there instead of rewriting it from memory
 /// (small models rarely call `read_files` first). Files that do not fit are named, not shown.
@@ -120,9 +123,17 @@ pub fn file_contents(store: &FileStore, max_chars: usize) -> Result<String, Stor
         }
     }
     if !left_out.is_empty() {
+        // named up to a point: a check that made thousands of files must not fill the prompt
+        let more = left_out.len().saturating_sub(MAX_NAMED);
+        left_out.truncate(MAX_NAMED);
         shown.push_str(&format!(
-            "(not shown to save room; read them with read_files: {})\n",
-            left_out.join(", ")
+            "(not shown to save room; read them with read_files: {}{})\n",
+            left_out.join(", "),
+            if more > 0 {
+                format!(" and {more} more (see list_files)")
+            } else {
+                String::new()
+            }
         ));
     }
     Ok(shown)
@@ -217,6 +228,19 @@ mod tests {
             files_named_in("Use version 1.5 of the API, e.g. obj.method"),
             Vec::<String>::new()
         );
+    }
+
+    #[test]
+    fn thousands_of_files_are_counted_not_all_named() {
+        let dir = tempfile::tempdir().expect("tmp");
+        for i in 0..3000 {
+            std::fs::write(dir.path().join(format!("f{i:04}.txt")), "data").expect("write");
+        }
+        let store = FileStore::open(dir.path()).expect("store");
+        let text = file_contents(&store, 200).expect("contents");
+        assert!(text.len() < 2000, "{} bytes", text.len());
+        assert!(text.contains(" more (see list_files)"), "{text}");
+        assert!(text.matches(", ").count() < 60, "{text}");
     }
 
     #[test]

@@ -10,6 +10,8 @@ use super::study::{load_summary, resume_study, run_study, RunOptions, StudySpec,
 pub enum DseCommand {
     /// Run a study file (STUDY.toml) into a new run directory.
     Run {
+        /// The study file (TOML: [env], [objective], [agent], budget, ...); relative paths in it
+        /// are relative to its directory.
         study: PathBuf,
         /// Run directory (default: workspace/dse/<study name>).
         #[arg(long, short)]
@@ -20,10 +22,12 @@ pub enum DseCommand {
     },
     /// Continue an interrupted study (or extend its budget).
     Resume {
+        /// The run directory of the study (holding study.db).
         run_dir: PathBuf,
-        /// New total budget (trials).
+        /// New total budget (trials); it can only be raised.
         #[arg(long)]
         budget: Option<usize>,
+        /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -31,22 +35,27 @@ pub enum DseCommand {
     Envs {
         /// e.g. `mixed`, `dram?trace=random.stl`, `proxy:model.json`
         name: Option<String>,
+        /// Print the list or description as JSON.
         #[arg(long)]
         json: bool,
     },
     /// List the search agents and their hyperparameters.
     Agents {
+        /// Print the list as JSON.
         #[arg(long)]
         json: bool,
     },
     /// Summarise a run: best points, target status, Pareto front.
     Best {
+        /// The run directory of the study (holding study.db).
         run_dir: PathBuf,
+        /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
     },
     /// Run one agent over the hyperparameter grid in the study's [sweep] table.
     Sweep {
+        /// The study file with a [sweep] table of hyperparameter lists (and optional `seeds`).
         study: PathBuf,
         /// Output directory (default: workspace/dse/<study name>-sweep).
         #[arg(long, short)]
@@ -54,11 +63,14 @@ pub enum DseCommand {
     },
     /// Train a random-forest proxy model per metric from one or more runs.
     Train {
+        /// Run directories of studies on one environment; their distinct successful trials are
+        /// the data.
         #[arg(required = true)]
         runs: Vec<PathBuf>,
         /// Where to save the model (JSON); use it as the environment `proxy:FILE`.
         #[arg(long, short)]
         out: PathBuf,
+        /// Trees per forest.
         #[arg(long, default_value_t = 50)]
         trees: usize,
         /// Minimum training rows per leaf.
@@ -67,8 +79,10 @@ pub enum DseCommand {
         /// Fit positive metrics in log space.
         #[arg(long)]
         log_target: bool,
+        /// Share of the rows held out to measure the RMSE, in (0, 1).
         #[arg(long, default_value_t = 0.2)]
         test_fraction: f64,
+        /// Seed of the train/test split and of the forests.
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
@@ -85,8 +99,7 @@ fn json(out: &mut dyn Write, v: &impl serde::Serialize) -> Result<(), DseError> 
 }
 
 fn read_spec(path: &Path) -> Result<StudySpec, DseError> {
-    let text = std::fs::read_to_string(path).map_err(|e| DseError::io(path, e))?;
-    StudySpec::from_toml_str(&text, &path.display().to_string())
+    StudySpec::from_file(path)
 }
 
 /// A human-readable summary of a study.
@@ -131,6 +144,30 @@ pub fn format_summary(s: &StudySummary) -> String {
     t
 }
 
+/// A proxy tested on a handful of rows, or off by half its mean, is not one to search with; say so
+/// (the model is still saved, since a user may want to look at it).
+fn train_warnings(r: &super::proxy::ProxyReport) -> String {
+    let mut t = String::new();
+    if r.test_rows < MIN_TEST_ROWS {
+        t += &format!(
+            "warning: only {} held-out rows; the RMSE above says little (train on more trials, {} or more held out)\n",
+            r.test_rows, MIN_TEST_ROWS
+        );
+    }
+    for f in &r.fits {
+        if f.rmse_over_mean_percent.is_nan() || f.rmse_over_mean_percent > 50.0 {
+            t += &format!(
+                "warning: {} is predicted with RMSE/mean {:.0}%; the proxy is no better than a guess for it\n",
+                f.metric, f.rmse_over_mean_percent
+            );
+        }
+    }
+    t
+}
+
+/// Held-out rows below which `dse train` warns.
+const MIN_TEST_ROWS: usize = 20;
+
 fn default_dir(spec: &StudySpec, suffix: &str) -> PathBuf {
     PathBuf::from("workspace")
         .join("dse")
@@ -147,6 +184,7 @@ pub fn run(cmd: &DseCommand, out: &mut dyn Write) -> Result<(), DseError> {
             let spec = read_spec(study)?;
             let dir = dir.clone().unwrap_or_else(|| default_dir(&spec, ""));
             let s = run_study(spec, &dir, &RunOptions::default())?;
+            super::report::write_study_report(&dir, &s)?;
             if *as_json {
                 json(out, &s)
             } else {
@@ -159,6 +197,7 @@ pub fn run(cmd: &DseCommand, out: &mut dyn Write) -> Result<(), DseError> {
             json: as_json,
         } => {
             let s = resume_study(run_dir, *budget, &RunOptions::default())?;
+            super::report::write_study_report(run_dir, &s)?;
             if *as_json {
                 json(out, &s)
             } else {
@@ -264,14 +303,14 @@ pub fn run(cmd: &DseCommand, out: &mut dyn Write) -> Result<(), DseError> {
                     "--test-fraction must be in (0, 1), got {test_fraction}"
                 )));
             }
-            let opts = super::proxy::TrainOptions {
+            let opts = super::train::TrainOptions {
                 trees: (*trees).max(1),
                 min_leaf: *min_leaf,
                 log_target: *log_target,
                 test_fraction: *test_fraction,
                 seed: *seed,
             };
-            let model = super::proxy::ProxyModel::train(runs, &opts)?;
+            let model = super::train::train(runs, &opts)?;
             model.save(path)?;
             let r = &model.report;
             let mut t = format!(
@@ -288,6 +327,7 @@ pub fn run(cmd: &DseCommand, out: &mut dyn Write) -> Result<(), DseError> {
                     f.metric, f.rmse, f.mean, f.rmse_over_mean_percent
                 );
             }
+            t += &train_warnings(r);
             w(out, &t)
         }
     }

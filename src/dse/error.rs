@@ -53,6 +53,8 @@ pub enum DseError {
     Proxy(String),
     #[error("report: {0}")]
     Report(String),
+    #[error(transparent)]
+    Busy(#[from] crate::lockfile::LockError),
 }
 
 impl DseError {

@@ -4,6 +4,12 @@
 //! This module knows nothing about prompts or LLMs. The functions below are the plain-Rust facade that
 //! the tool layer calls (`dse_list_envs`, `dse_describe_env`, `dse_evaluate`, `dse_run_study`); the
 //! CLI lives in [`cli`].
+//!
+//! Layering (each line imports only from the lines above it; keep it so):
+//! `error`, then `crate::sim` <- `space`, `objective` (metrics, scores) <- `forest`, `proxy` (a trained
+//! model's data) <- `env` <- `agents` <- `study` (spec, store, run, summary, CSV) <- `report`,
+//! `train`, `sweep` <- `cli` and this facade. Running a study does not write its report; the caller
+//! does ([`report::write_study_report`]).
 
 pub mod agents;
 pub mod cli;
@@ -16,6 +22,7 @@ pub mod report;
 pub mod space;
 pub mod study;
 pub mod sweep;
+pub mod train;
 
 use std::path::Path;
 
@@ -49,5 +56,7 @@ pub fn evaluate(env_ref: &str, point: &serde_json::Value) -> Result<Metrics, Dse
 /// already hold a study) and returns the best points, the target status and the report path.
 pub fn run_study_from_toml(spec_toml: &str, out_dir: &Path) -> Result<StudySummary, DseError> {
     let spec = StudySpec::from_toml_str(spec_toml, "study spec")?;
-    study::run_study(spec, out_dir, &study::RunOptions::default())
+    let summary = study::run_study(spec, out_dir, &study::RunOptions::default())?;
+    report::write_study_report(out_dir, &summary)?;
+    Ok(summary)
 }

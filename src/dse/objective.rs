@@ -8,11 +8,45 @@
 //! a `<=` target as badly as undershooting it. Without targets the reward is `-loss`.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::env::{MetricInfo, Metrics};
 use super::error::DseError;
+
+/// Metric values by name, in the environment's own units.
+pub type Metrics = BTreeMap<String, f64>;
+
+/// What one metric means.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricInfo {
+    pub name: String,
+    /// The true unit of the value the environment reports ("" when dimensionless).
+    pub unit: String,
+    pub description: String,
+    /// Whether the metric is a column of the ArchGym proxy dataset, and the factor to its units
+    /// there (the column holds `value * scale`; ArchGym stores DRAM energy in pJ/1e9, power in
+    /// mW/1e3 and latency in ns/1e9). `None`: only in the true-unit columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archgym_scale: Option<f64>,
+}
+
+impl MetricInfo {
+    pub fn new(name: &str, unit: &str, description: &str) -> MetricInfo {
+        MetricInfo {
+            name: name.into(),
+            unit: unit.into(),
+            description: description.into(),
+            archgym_scale: Some(1.0),
+        }
+    }
+
+    /// A metric with its ArchGym column scale (`None` for metrics ArchGym does not record).
+    pub fn with_archgym_scale(mut self, scale: Option<f64>) -> MetricInfo {
+        self.archgym_scale = scale;
+        self
+    }
+}
 
 /// How a metric is compared with a target value.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

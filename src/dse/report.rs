@@ -11,7 +11,7 @@ use super::study::spec::Prepared;
 use super::study::summary::{best_so_far, distinct_ok, pareto_metrics, StudySummary};
 use super::study::Trial;
 
-pub const REPORT_FILE: &str = "report.md";
+pub use super::study::summary::REPORT_FILE;
 pub const BEST_PLOT: &str = "best_so_far.svg";
 pub const PARETO_PLOT: &str = "pareto.svg";
 
@@ -139,6 +139,14 @@ fn fmt_metrics(m: &crate::dse::env::Metrics, prep: &Prepared) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Writes the report of the study stored in `dir` (whose summary is `s`, as the run returned it).
+/// Running a study does not write its report: the caller does (the CLI and the tool facade always,
+/// a sweep never), which keeps the study below the report.
+pub fn write_study_report(dir: &Path, s: &StudySummary) -> Result<(), DseError> {
+    let (prep, trials) = super::study::load(dir)?;
+    write_report(&prep, &trials, s, dir)
 }
 
 /// Writes `report.md` and the plots into the run directory.

@@ -189,10 +189,7 @@ impl OpenAiClient {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        let text = response.text().await.map_err(|e| LlmError::Transport {
-            url: url.clone(),
-            message: describe_reqwest(&e),
-        })?;
+        let text = read_capped(response, &url, MAX_BODY_BYTES).await?;
         if !(200..300).contains(&status) {
             if is_context_length_error(status, &text) {
                 return Err(LlmError::ContextLength(shorten(&text, 500)));
@@ -217,6 +214,34 @@ impl OpenAiClient {
         let raw = self.options.retry.run(|| self.post_once(&body)).await?;
         parse_response(&raw)
     }
+}
+
+/// The largest response body read. A chat completion is at most a few hundred kB (the whole
+/// context window as text); a larger one is a broken or hostile server, and reading it whole
+/// (300 MB) would only fill memory.
+pub const MAX_BODY_BYTES: usize = 16 << 20;
+
+/// Reads the body chunk by chunk and stops at `max` bytes, so memory stays bounded.
+async fn read_capped(
+    mut response: reqwest::Response,
+    url: &str,
+    max: usize,
+) -> Result<String, LlmError> {
+    let transport = |e: reqwest::Error| LlmError::Transport {
+        url: url.to_string(),
+        message: describe_reqwest(&e),
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+        if body.len() + chunk.len() > max {
+            return Err(LlmError::Decode(format!(
+                "the response from {url} is larger than {} MiB; stopped reading it",
+                max >> 20
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 #[async_trait::async_trait]
@@ -545,5 +570,66 @@ mod tests {
             "{\"error\":{\"code\":\"context_length_exceeded\"}}"
         ));
         assert!(!is_context_length_error(500, "context window"));
+    }
+
+    fn served_by(url: &str, retry: RetryPolicy) -> OpenAiClient {
+        OpenAiClient::new(OpenAiOptions {
+            base_url: format!("{url}/v1"),
+            api_key: None,
+            model: "m".into(),
+            request_timeout: Duration::from_secs(20),
+            retry,
+            tool_mode: ToolMode::Native,
+            compat: Compat::standard(),
+        })
+        .expect("client")
+    }
+
+    fn ok_body() -> Value {
+        json!({"choices": [{"message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}],
+               "usage": {"prompt_tokens": 1, "completion_tokens": 1}})
+    }
+
+    #[tokio::test]
+    async fn a_huge_retry_after_on_429_waits_the_cap_instead_of_panicking() {
+        use wiremock::matchers::method;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1e20"))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(ok_body()))
+            .mount(&server)
+            .await;
+        let retry = RetryPolicy {
+            max_retries: 2,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(20),
+        };
+        let r = served_by(&server.uri(), retry)
+            .chat(&request(ToolChoice::Auto))
+            .await
+            .expect("second attempt answers");
+        assert_eq!(r.message.content, "hi");
+    }
+
+    #[tokio::test]
+    async fn a_response_body_past_the_cap_is_refused_without_reading_it_all() {
+        use wiremock::matchers::method;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        let big = vec![b' '; MAX_BODY_BYTES + 1];
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(big, "application/json"))
+            .mount(&server)
+            .await;
+        let err = served_by(&server.uri(), RetryPolicy::default())
+            .chat(&request(ToolChoice::Auto))
+            .await
+            .expect_err("too big");
+        assert!(err.to_string().contains("is larger than 16 MiB"), "{err}");
     }
 }

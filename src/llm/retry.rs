@@ -73,11 +73,20 @@ impl RetryPolicy {
     }
 }
 
-/// Parses a Retry-After header: delta-seconds (possibly fractional, as some servers send).
-/// HTTP dates are rare from model servers and fall back to the computed backoff.
+/// Parses a Retry-After header: delta-seconds (possibly fractional, as some servers send) or an
+/// HTTP date (RFC 9110). A wait too long for a `Duration` (`1e20`) becomes `Duration::MAX`, which
+/// [`RetryPolicy::delay_for`] caps like any other long wait; a date in the past means "now".
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
-    let secs: f64 = value.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0)
+            .then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 #[cfg(test)]
@@ -124,8 +133,29 @@ mod tests {
     fn parses_retry_after_seconds() {
         assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
         assert_eq!(parse_retry_after(" 0.5 "), Some(Duration::from_millis(500)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn an_absurd_retry_after_is_capped_not_a_panic() {
+        // `Duration::from_secs_f64(1e20)` panicked (rc 101) on a 429 with this header
+        let p = RetryPolicy::default();
+        for v in ["1e20", "1e308", "18446744073709551616"] {
+            let wait = parse_retry_after(v).expect("a number");
+            assert_eq!(p.delay_for(0, &http(429, Some(wait))), p.max_delay, "{v}");
+        }
+        let in_a_minute =
+            httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(90));
+        let wait = parse_retry_after(&in_a_minute).expect("a date");
+        assert!(
+            wait > Duration::from_secs(80) && wait <= Duration::from_secs(90),
+            "{wait:?}"
+        );
     }
 
     #[tokio::test]

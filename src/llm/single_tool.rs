@@ -105,7 +105,7 @@ fn fitting_tool(args: &Value, tools: &[ToolSpec]) -> Option<String> {
         let present = |r: &Value| r.as_str().is_some_and(|r| given.contains_key(r));
         !given.is_empty()
             && given.keys().all(known)
-            && required.map_or(true, |r| r.iter().all(present))
+            && required.is_none_or(|r| r.iter().all(present))
     };
     let mut matching = tools.iter().filter(fits);
     let first = matching.next()?;

@@ -21,16 +21,27 @@ fn pretty(v: &impl serde::Serialize) -> String {
 }
 
 /// Runs blocking simulator work off the async runtime.
-async fn blocking<T: Send + 'static>(
+/// Runs a simulator call on a blocking thread, isolated: a panic inside it (a simulator bug on an
+/// input no check caught) becomes an error the model reads as the tool's answer, instead of
+/// aborting the run, and so a pending call replayed on `resume` cannot wedge the run either.
+async fn isolated<T: Send + 'static>(
     tool: &str,
     f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ToolError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ToolError::Fatal {
-            tool: tool.to_string(),
-            message: format!("the worker thread failed: {e}"),
-        })
+) -> Result<T, ToolOutput> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        let why = if e.is_panic() {
+            let p = e.into_panic();
+            p.downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".into())
+        } else {
+            e.to_string()
+        };
+        ToolOutput::error(format!(
+            "{tool} failed inside the simulator ({why}); nothing was changed. Try other values, or another environment."
+        ))
+    })
 }
 
 pub struct DseListEnvs;
@@ -99,10 +110,14 @@ impl Tool for DseEvaluate {
             Ok(a) => a,
             Err(e) => return Ok(e),
         };
-        let result = blocking("dse_evaluate", move || {
+        let result = match isolated("dse_evaluate", move || {
             crate::dse::evaluate(&args.env, &args.point)
         })
-        .await?;
+        .await
+        {
+            Ok(r) => r,
+            Err(out) => return Ok(out),
+        };
         Ok(match result {
             Ok(m) => ToolOutput::ok(pretty(&m)),
             Err(e) => ToolOutput::error(e.to_string()),
@@ -150,10 +165,14 @@ impl Tool for DseRunStudy {
             Err(e) => return Ok(ToolOutput::error(e.to_string())),
         };
         let toml = args.spec.clone();
-        let result = blocking("dse_run_study", move || {
+        let result = match isolated("dse_run_study", move || {
             crate::dse::run_study_from_toml(&toml, &dir)
         })
-        .await?;
+        .await
+        {
+            Ok(r) => r,
+            Err(out) => return Ok(out),
+        };
         let root = ctx.store.root().to_path_buf();
         Ok(match result {
             Ok(summary) => {
@@ -197,6 +216,20 @@ fn sanitize(name: &str) -> String {
 mod tests {
     use super::*;
     use crate::store::FileStore;
+
+    #[tokio::test]
+    async fn a_panic_inside_a_simulator_call_is_a_tool_error_not_the_end_of_the_run() {
+        let out = isolated("dse_evaluate", || -> u32 { panic!("index out of bounds") })
+            .await
+            .expect_err("panicked");
+        assert_eq!(
+            out,
+            ToolOutput::error(
+                "dse_evaluate failed inside the simulator (index out of bounds); nothing was changed. Try other values, or another environment."
+            )
+        );
+        assert_eq!(isolated("dse_evaluate", || 7).await.expect("fine"), 7);
+    }
 
     fn ctx(dir: &std::path::Path) -> ToolContext {
         ToolContext::new(FileStore::open(dir).expect("store"))

@@ -12,6 +12,13 @@ use crate::llm::ToolSpec;
 const READ_MAX_LINES: usize = 400;
 const READ_HEAD_LINES: usize = 200;
 const READ_TAIL_LINES: usize = 120;
+/// Bytes of one file's rendering sent to the model (about 12k tokens): a file of few but huge
+/// lines (minified, generated, a 30 MB log) is cut in the middle too.
+const READ_MAX_BYTES: usize = 48_000;
+/// Bytes of one `read_files` answer over all its files.
+const READ_MAX_TOTAL_BYTES: usize = 96_000;
+/// Entries `list_files` names before it only counts (a check that made 3,000 files).
+const LIST_MAX_ENTRIES: usize = 300;
 
 fn spec(name: &str, description: &str, parameters: Value) -> ToolSpec {
     ToolSpec {
@@ -49,13 +56,21 @@ impl Tool for ListFiles {
             .filter(|d| !d.trim().is_empty() && *d != ".");
         match ctx.store.list(dir) {
             Ok(entries) if entries.is_empty() => Ok(ToolOutput::ok("(no files yet)")),
-            Ok(entries) => Ok(ToolOutput::ok(
-                entries
+            Ok(entries) => {
+                let mut text = entries
                     .iter()
+                    .take(LIST_MAX_ENTRIES)
                     .map(|e| format!("{} ({} bytes)", e.path, e.size))
                     .collect::<Vec<_>>()
-                    .join("\n"),
-            )),
+                    .join("\n");
+                if entries.len() > LIST_MAX_ENTRIES {
+                    text.push_str(&format!(
+                        "\n[... and {} more files; list one folder with `dir`]",
+                        entries.len() - LIST_MAX_ENTRIES
+                    ));
+                }
+                Ok(ToolOutput::ok(text))
+            }
             Err(e) => Ok(ToolOutput::error(e.to_string())),
         }
     }
@@ -121,6 +136,28 @@ fn render_file(path: &str, content: &str, range: Option<(usize, usize)>) -> Stri
     out
 }
 
+/// Keeps the first two thirds and the last third of `text` within `max` bytes (on character
+/// boundaries), with a marker saying how to read the middle.
+fn cap_bytes(text: &str, max: usize, path: &str) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let floor = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let head = floor(max * 2 / 3);
+    let tail = floor(text.len() - max / 3);
+    format!(
+        "{}\n[... {} bytes omitted; read a line range with `{path}:START-END` ...]\n{}",
+        &text[..head],
+        tail - head,
+        &text[tail..]
+    )
+}
+
 #[async_trait::async_trait]
 impl Tool for ReadFiles {
     fn spec(&self) -> ToolSpec {
@@ -144,8 +181,18 @@ impl Tool for ReadFiles {
         let mut failed = false;
         for p in &args.paths {
             let (path, range) = split_range(p);
+            if out.len() >= READ_MAX_TOTAL_BYTES {
+                out.push_str(&format!(
+                    "=== {path} ===\n(not shown: this answer is full; read it in another call)\n"
+                ));
+                continue;
+            }
             match ctx.store.read(path) {
-                Ok(content) => out.push_str(&render_file(path, &content, range)),
+                Ok(content) => out.push_str(&cap_bytes(
+                    &render_file(path, &content, range),
+                    READ_MAX_BYTES,
+                    path,
+                )),
                 Err(e) => {
                     failed = true;
                     out.push_str(&format!("=== {path} ===\n{}\n", super::error_text(e)));
@@ -440,6 +487,37 @@ impl Tool for DeleteFiles {
 mod tests {
     use super::*;
     use crate::store::FileStore;
+
+    #[tokio::test]
+    async fn a_huge_file_or_a_flood_of_files_reaches_the_model_cut_to_size() {
+        let dir = tempfile::tempdir().expect("tmp");
+        // 30 MB on one line: the line-based shortening did not apply and it went out whole
+        std::fs::write(dir.path().join("big.min.js"), "x".repeat(30 << 20)).expect("write");
+        for i in 0..3000 {
+            std::fs::write(dir.path().join(format!("out_{i:04}.txt")), "1").expect("write");
+        }
+        let c = ctx(dir.path());
+        let out = ReadFiles
+            .call(json!({"paths": ["big.min.js", "out_0001.txt"]}), &c)
+            .await
+            .expect("read");
+        let ToolOutput { text, is_error, .. } = out;
+        assert!(!is_error);
+        assert!(text.len() < READ_MAX_BYTES + 200, "{} bytes", text.len());
+        assert!(text.contains("bytes omitted; read a line range with `big.min.js:START-END`"));
+        assert!(
+            text.ends_with("    1 | 1"),
+            "the second file is still shown"
+        );
+        let out = ListFiles.call(json!({}), &c).await.expect("list");
+        let text = out.text;
+        assert_eq!(text.lines().count(), LIST_MAX_ENTRIES + 1);
+        assert!(
+            text.ends_with("[... and 2701 more files; list one folder with `dir`]"),
+            "{}",
+            &text[text.len() - 80..]
+        );
+    }
 
     fn ctx(dir: &std::path::Path) -> ToolContext {
         ToolContext::new(FileStore::open(dir).expect("store"))

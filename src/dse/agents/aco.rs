@@ -154,7 +154,7 @@ impl Agent for AntColony {
             if self
                 .best
                 .as_ref()
-                .map_or(true, |(_, s)| r.score.better_than(s))
+                .is_none_or(|(_, s)| r.score.better_than(s))
             {
                 self.best = Some((levels.clone(), r.score));
             }

@@ -341,6 +341,34 @@ impl RankReward {
     }
 }
 
+/// A small mixed space (categorical, int, pow2, real) for the agents' unit tests, built here so that
+/// the agents' tests, like the agents, do not depend on the environments above them.
+#[cfg(test)]
+pub(crate) fn test_space() -> ParamSpace {
+    let p = |name: &str, kind: ParamKind| Param::new(name, kind, "").expect("valid");
+    ParamSpace::new(vec![
+        p(
+            "color",
+            ParamKind::Categorical {
+                choices: ["red", "green", "blue", "yellow"]
+                    .map(String::from)
+                    .to_vec(),
+            },
+        ),
+        p("n", ParamKind::Int { low: 0, high: 7 }),
+        p("m", ParamKind::Pow2 { low: 1, high: 64 }),
+        p(
+            "x",
+            ParamKind::Real {
+                low: 0.0,
+                high: 1.0,
+                log: false,
+            },
+        ),
+    ])
+    .expect("valid")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,8 +392,7 @@ mod tests {
 
     #[test]
     fn unknown_agent_and_unknown_hyperparameter_are_named() {
-        let space = crate::dse::env::analytic::Mixed::new();
-        let space = crate::dse::env::Environment::space(&space).clone();
+        let space = test_space();
         let err = make_agent("annealing", &toml::Table::new(), &space, 1)
             .err()
             .expect("unknown agent");

@@ -112,8 +112,7 @@ mod tests {
 
     #[test]
     fn every_level_of_every_head_starts_reachable() {
-        let space =
-            crate::dse::env::Environment::space(&crate::dse::env::analytic::Mixed::new()).clone();
+        let space = super::super::test_space();
         let t = toml::Table::new();
         let agent = Reinforce::new(&space, 3, &Hyper::new("rl", &t)).expect("valid");
         for (pi, n) in agent.policy().iter().zip(space.levels()) {

@@ -252,7 +252,7 @@ impl Agent for Tpe {
                 } else {
                     &mut best
                 };
-                if slot.as_ref().map_or(true, |(s, _)| score > *s) {
+                if slot.as_ref().is_none_or(|(s, _)| score > *s) {
                     *slot = Some((score, cand));
                 }
             }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::{check_options, EnvInfo, EnvOption, Environment, MetricInfo, Metrics};
 use crate::dse::error::DseError;
 use crate::dse::space::{Param, ParamKind, ParamSpace, Point, Value};
-use crate::sim::dram::{simulate_trace, DramConfig, McConfig, Trace};
+use crate::sim::dram::{simulate_trace, AddressMapping, DramConfig, McConfig, MemSpec, Trace};
 
 /// ArchGym's four DRAM workloads.
 pub const TRACES: [&str; 4] = ["stream.stl", "random.stl", "cloud-1.stl", "cloud-2.stl"];
@@ -27,12 +27,66 @@ const OPTIONS: [&str; 7] = [
     "linear_transactions",
 ];
 
-/// The directory with the DRAMSys configuration files and traces shipped with the crate.
-pub fn default_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join("dram")
+/// The default configuration files and ArchGym's traces, built into the binary so that an installed
+/// or copied `l2mac` needs no source tree (about 800 kB).
+const EMBEDDED: [(&str, &[u8]); 7] = [
+    (
+        "MICRON_1Gb_DDR3-1600_8bit_G.json",
+        include_bytes!("../../../examples/dram/MICRON_1Gb_DDR3-1600_8bit_G.json"),
+    ),
+    (
+        "am_ddr3_8x1Gbx8_dimm_p1KB_rbc.json",
+        include_bytes!("../../../examples/dram/am_ddr3_8x1Gbx8_dimm_p1KB_rbc.json"),
+    ),
+    (
+        "policy.json",
+        include_bytes!("../../../examples/dram/policy.json"),
+    ),
+    (
+        "stream.stl",
+        include_bytes!("../../../examples/dram/stream.stl"),
+    ),
+    (
+        "random.stl",
+        include_bytes!("../../../examples/dram/random.stl"),
+    ),
+    (
+        "cloud-1.stl",
+        include_bytes!("../../../examples/dram/cloud-1.stl"),
+    ),
+    (
+        "cloud-2.stl",
+        include_bytes!("../../../examples/dram/cloud-2.stl"),
+    ),
+];
+
+/// Where one input comes from: a file, or (when no `dir` is given and the name is a built-in one)
+/// the copy inside the binary.
+enum Source {
+    Embedded(&'static str, &'static [u8]),
+    File(PathBuf),
 }
+
+impl Source {
+    fn text(&self) -> Result<(String, String), crate::sim::dram::DramError> {
+        match self {
+            Source::Embedded(name, bytes) => Ok((
+                format!("<built-in>/{name}"),
+                String::from_utf8_lossy(bytes).into_owned(),
+            )),
+            Source::File(p) => Ok((
+                p.display().to_string(),
+                std::fs::read_to_string(p).map_err(|source| crate::sim::dram::DramError::Io {
+                    path: p.clone(),
+                    source,
+                })?,
+            )),
+        }
+    }
+}
+
+/// The options that name files; a study file's relative paths are taken from its directory.
+pub const PATH_OPTIONS: [&str; 5] = ["dir", "memspec", "mapping", "mcconfig", "trace"];
 
 pub struct DramEnv {
     name: String,
@@ -117,16 +171,23 @@ fn opt_str(env: &str, options: &toml::Table, key: &str, default: &str) -> Result
 impl DramEnv {
     pub fn new(options: &toml::Table) -> Result<DramEnv, DseError> {
         check_options("dram", options, &OPTIONS)?;
-        let dir = PathBuf::from(opt_str(
-            "dram",
-            options,
-            "dir",
-            &default_dir().display().to_string(),
-        )?);
+        let dir = match options.get("dir") {
+            None => None,
+            Some(_) => Some(PathBuf::from(opt_str("dram", options, "dir", "")?)),
+        };
         let trace_name = opt_str("dram", options, "trace", TRACES[0])?;
-        let file = |key: &str, default: &str| -> Result<PathBuf, DseError> {
+        let file = |key: &str, default: &str| -> Result<Source, DseError> {
             let f = PathBuf::from(opt_str("dram", options, key, default)?);
-            Ok(if f.is_absolute() { f } else { dir.join(f) })
+            if f.is_absolute() {
+                return Ok(Source::File(f));
+            }
+            Ok(match &dir {
+                Some(d) => Source::File(d.join(f)),
+                None => match EMBEDDED.iter().find(|(n, _)| Path::new(n) == f) {
+                    Some((n, bytes)) => Source::Embedded(n, bytes),
+                    None => Source::File(f),
+                },
+            })
         };
         let clk = match options.get("clk_mhz") {
             None => 800.0,
@@ -153,15 +214,23 @@ impl DramEnv {
             env: "dram".into(),
             message: e.to_string(),
         };
-        let base = DramConfig::from_files(
-            &file("memspec", "MICRON_1Gb_DDR3-1600_8bit_G.json")?,
-            &file("mapping", "am_ddr3_8x1Gbx8_dimm_p1KB_rbc.json")?,
-            &file("mcconfig", "policy.json")?,
-            clk,
-        )
+        let (spec_name, spec_text) = file("memspec", "MICRON_1Gb_DDR3-1600_8bit_G.json")?
+            .text()
+            .map_err(bad)?;
+        let (am_name, am_text) = file("mapping", "am_ddr3_8x1Gbx8_dimm_p1KB_rbc.json")?
+            .text()
+            .map_err(bad)?;
+        let (mc_name, mc_text) = file("mcconfig", "policy.json")?.text().map_err(bad)?;
+        let spec = MemSpec::from_json_str(&spec_text, &spec_name).map_err(bad)?;
+        let am = AddressMapping::from_json_str(&am_text, &am_name).map_err(bad)?;
+        am.check_against(&spec, &am_name).map_err(bad)?;
+        let mc = McConfig::from_json_str(&mc_text, &mc_name).map_err(bad)?;
+        let base = DramConfig::new(spec, am, mc, clk).map_err(bad)?;
+        let trace = match file("trace", &trace_name)? {
+            Source::Embedded(name, bytes) => Trace::from_reader(bytes, name),
+            Source::File(p) => Trace::from_file(&p),
+        }
         .map_err(bad)?;
-        let trace_path = file("trace", &trace_name)?;
-        let trace = Trace::from_file(&trace_path).map_err(bad)?;
         Ok(DramEnv {
             name: format!("dram?trace={trace_name}"),
             space: archgym_space(linear),
@@ -234,7 +303,7 @@ pub fn info() -> EnvInfo {
             .into(),
         options: vec![
             o("trace", TRACES[0], "trace file: stream.stl, random.stl, cloud-1.stl, cloud-2.stl or a path"),
-            o("dir", "<crate>/examples/dram", "directory of the configuration files and traces"),
+            o("dir", "(built in)", "directory of the configuration files and traces (default: the copies built into l2mac)"),
             o("memspec", "MICRON_1Gb_DDR3-1600_8bit_G.json", "DRAMSys memspec"),
             o("mapping", "am_ddr3_8x1Gbx8_dimm_p1KB_rbc.json", "DRAMSys address mapping"),
             o("mcconfig", "policy.json", "base mcconfig (the searched knobs override it)"),

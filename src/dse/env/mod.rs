@@ -5,47 +5,14 @@ pub mod analytic;
 pub mod dram;
 pub mod proxy;
 
-use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::error::DseError;
+pub use super::objective::{MetricInfo, Metrics};
 use super::space::{ParamSpace, Point};
-
-/// Metric values by name, in the environment's own units.
-pub type Metrics = BTreeMap<String, f64>;
-
-/// What one metric means.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MetricInfo {
-    pub name: String,
-    /// The true unit of the value the environment reports ("" when dimensionless).
-    pub unit: String,
-    pub description: String,
-    /// Whether the metric is a column of the ArchGym proxy dataset, and the factor to its units
-    /// there (the column holds `value * scale`; ArchGym stores DRAM energy in pJ/1e9, power in
-    /// mW/1e3 and latency in ns/1e9). `None`: only in the true-unit columns.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub archgym_scale: Option<f64>,
-}
-
-impl MetricInfo {
-    pub fn new(name: &str, unit: &str, description: &str) -> MetricInfo {
-        MetricInfo {
-            name: name.into(),
-            unit: unit.into(),
-            description: description.into(),
-            archgym_scale: Some(1.0),
-        }
-    }
-
-    /// A metric with its ArchGym column scale (`None` for metrics ArchGym does not record).
-    pub fn with_archgym_scale(mut self, scale: Option<f64>) -> MetricInfo {
-        self.archgym_scale = scale;
-        self
-    }
-}
 
 /// A design space with a pure evaluation function. Implementations must be deterministic: the same
 /// point always gives the same metrics, which is what makes caching and resuming sound.
@@ -143,6 +110,44 @@ pub fn check_options(env: &str, options: &toml::Table, known: &[&str]) -> Result
         }
     }
     Ok(())
+}
+
+/// Makes the relative file names of a study's `[env]` table (`proxy:FILE`, the dram files) point
+/// into `base`, the study file's directory, when the file is there; other names (a built-in trace
+/// such as `stream.stl`) are left as they are.
+pub fn resolve_paths(env: &mut toml::Table, base: &Path) {
+    let base = std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf());
+    let near = |v: &str| -> Option<String> {
+        let p = Path::new(v);
+        let q = base.join(p);
+        (p.is_relative() && q.exists()).then(|| q.display().to_string())
+    };
+    let name = match env.get("name") {
+        Some(toml::Value::String(n)) => n.clone(),
+        _ => return,
+    };
+    if let Some(file) = name.strip_prefix("proxy:") {
+        if let Some(q) = near(file) {
+            env.insert("name".into(), toml::Value::String(format!("proxy:{q}")));
+        }
+        return;
+    }
+    if name != "dram" {
+        return;
+    }
+    // with a `dir`, the other files are relative to it
+    let keys: &[&str] = if env.contains_key("dir") {
+        &["dir"]
+    } else {
+        &dram::PATH_OPTIONS
+    };
+    for key in keys {
+        if let Some(toml::Value::String(v)) = env.get(*key) {
+            if let Some(q) = near(v) {
+                env.insert(key.to_string(), toml::Value::String(q));
+            }
+        }
+    }
 }
 
 /// Parses `name` or `name?key=value&key=value` into a name and an options table (used by the

@@ -12,9 +12,17 @@ pub use spec::{Prepared, StudySpec};
 pub use store::{Store, Trial};
 pub use summary::{BestPoint, StudySummary, TargetStatus};
 
-/// Loads the summary of the study stored in `dir` without running anything.
-pub fn load_summary(dir: &std::path::Path) -> Result<StudySummary, crate::dse::error::DseError> {
+/// Loads the study stored in `dir` (its checked spec and its trials) without running anything.
+pub fn load(dir: &std::path::Path) -> Result<(Prepared, Vec<Trial>), crate::dse::error::DseError> {
     let store = Store::open(dir)?;
+    let prep = stored_spec(&store, dir)?;
+    Ok((prep, store.trials()?))
+}
+
+fn stored_spec(
+    store: &Store,
+    dir: &std::path::Path,
+) -> Result<Prepared, crate::dse::error::DseError> {
     let text = store
         .meta("spec")?
         .ok_or_else(|| crate::dse::error::DseError::Resume {
@@ -22,7 +30,13 @@ pub fn load_summary(dir: &std::path::Path) -> Result<StudySummary, crate::dse::e
             message: "the store has no study spec".into(),
         })?;
     let spec = StudySpec::from_toml_str(&text, &store.path().display().to_string())?;
-    let prep = Prepared::new(spec)?;
+    Prepared::new(spec)
+}
+
+/// Loads the summary of the study stored in `dir` without running anything.
+pub fn load_summary(dir: &std::path::Path) -> Result<StudySummary, crate::dse::error::DseError> {
+    let store = Store::open(dir)?;
+    let prep = stored_spec(&store, dir)?;
     let seconds = store
         .meta("seconds")?
         .and_then(|s| s.parse().ok())

@@ -18,6 +18,9 @@ use crate::dse::error::DseError;
 use crate::dse::objective::Score;
 use crate::dse::space::{Point, Value};
 
+/// Held by the process running or resuming the study in a directory.
+pub const LOCK_FILE: &str = "study.lock";
+
 /// Options that are not part of the study's identity.
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
@@ -25,13 +28,16 @@ pub struct RunOptions {
     /// interruption in tests, or to run a study in slices); the study can be resumed afterwards.
     /// Batches are never split, so the resumed study asks exactly what an uninterrupted one would.
     pub max_new_trials: Option<usize>,
-    /// Skip writing the report and CSV (sweeps write their own summary).
+    /// Skip writing the CSV (sweeps write their own summary). The report is never written here: the
+    /// caller writes it with `dse::report::write_study_report`.
     pub no_report: bool,
 }
 
 /// Starts a new study in `dir` (which must not already hold one).
 pub fn run_study(spec: StudySpec, dir: &Path, opts: &RunOptions) -> Result<StudySummary, DseError> {
     let prepared = Prepared::new(spec)?;
+    std::fs::create_dir_all(dir).map_err(|e| DseError::io(dir, e))?;
+    let _lock = crate::lockfile::try_lock(dir, LOCK_FILE)?;
     let mut store = Store::create(dir, &prepared.spec.to_toml())?;
     store.set_meta("created", &chrono::Utc::now().to_rfc3339())?;
     drive(&prepared, &mut store, dir, opts)
@@ -44,16 +50,29 @@ pub fn resume_study(
     opts: &RunOptions,
 ) -> Result<StudySummary, DseError> {
     let mut store = Store::open(dir)?;
+    let _lock = crate::lockfile::try_lock(dir, LOCK_FILE)?;
     let text = store.meta("spec")?.ok_or_else(|| DseError::Resume {
         path: dir.into(),
         message: "the store has no study spec".into(),
     })?;
     let mut spec = StudySpec::from_toml_str(&text, &store.path().display().to_string())?;
     if let Some(b) = budget {
+        if b < spec.budget {
+            return Err(DseError::Resume {
+                path: dir.into(),
+                message: format!(
+                    "--budget {b} is below the study's budget of {}; a resume can only raise it",
+                    spec.budget
+                ),
+            });
+        }
         spec.budget = b;
-        store.set_meta("spec", &spec.to_toml())?;
     }
+    // checked before anything is saved, so a bad budget cannot break later resumes
     let prepared = Prepared::new(spec)?;
+    if budget.is_some() {
+        store.set_meta("spec", &prepared.spec.to_toml())?;
+    }
     drive(&prepared, &mut store, dir, opts)
 }
 
@@ -65,6 +84,10 @@ fn drive(
     opts: &RunOptions,
 ) -> Result<StudySummary, DseError> {
     let started = Instant::now();
+    let prev: f64 = store
+        .meta("seconds")?
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.0);
     let mut agent = prep.make_agent()?;
     let past = store.trials()?;
     let env_space = prep.env.space();
@@ -128,7 +151,7 @@ fn drive(
     let budget = prep.spec.budget;
     let mut done = past.len();
     let mut new_trials = 0;
-    while done < budget && !met && opts.max_new_trials.map_or(true, |m| new_trials < m) {
+    while done < budget && !met && opts.max_new_trials.is_none_or(|m| new_trials < m) {
         let n = prep.spec.batch.min(budget - done);
         let asked = agent.ask(n);
         let env_points: Vec<Point> = asked.iter().map(|p| prep.env_point(p)).collect();
@@ -212,22 +235,22 @@ fn drive(
             });
         }
         store.append(&trials)?;
+        // per batch, so that a killed study still reports the time it ran
+        store.set_meta(
+            "seconds",
+            &format!("{}", prev + started.elapsed().as_secs_f64()),
+        )?;
         agent.tell(&obs);
         done += n;
         new_trials += n;
         batch_no += 1;
     }
     let secs = started.elapsed().as_secs_f64();
-    let prev: f64 = store
-        .meta("seconds")?
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0.0);
     store.set_meta("seconds", &format!("{}", prev + secs))?;
     let trials = store.trials()?;
     let summary = summarize(prep, &trials, dir, prev + secs)?;
     if !opts.no_report {
         super::export::write_csv(prep, &trials, &dir.join(super::export::CSV_FILE))?;
-        crate::dse::report::write_report(prep, &trials, &summary, dir)?;
     }
     Ok(summary)
 }

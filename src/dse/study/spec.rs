@@ -11,6 +11,12 @@ use crate::dse::error::DseError;
 use crate::dse::objective::{Objective, ObjectiveSpec};
 use crate::dse::space::{Param, ParamKind, ParamSpace, Point, RawParam, Value};
 
+/// Worker threads a study may ask for: beyond this a pool only adds thread overhead (and
+/// `threads = 100000` spawned thousands of threads).
+pub const MAX_THREADS: usize = 256;
+/// Points asked per step (every point of a batch is held in memory with its metrics).
+pub const MAX_BATCH: usize = 100_000;
+
 /// A study as written in TOML.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,6 +76,19 @@ impl StudySpec {
                 .unwrap_or_else(|| "study".into());
             spec.name = Some(stem);
         }
+        Ok(spec)
+    }
+
+    /// Reads a study file; relative file names in its `[env]` table are taken from its directory
+    /// (and stored resolved, so a later resume works from any working directory).
+    pub fn from_file(path: &std::path::Path) -> Result<StudySpec, DseError> {
+        let text = std::fs::read_to_string(path).map_err(|e| DseError::io(path, e))?;
+        let mut spec = StudySpec::from_toml_str(&text, &path.display().to_string())?;
+        let base = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        crate::dse::env::resolve_paths(&mut spec.env, base);
         Ok(spec)
     }
 
@@ -190,6 +209,17 @@ impl Prepared {
         if spec.threads == Some(0) {
             return Err(DseError::BadStudy("threads must be at least 1".into()));
         }
+        if let Some(n) = spec.threads.filter(|n| *n > MAX_THREADS) {
+            return Err(DseError::BadStudy(format!(
+                "threads = {n}: at most {MAX_THREADS} (leave it out to use one per core)"
+            )));
+        }
+        if spec.batch > MAX_BATCH {
+            return Err(DseError::BadStudy(format!(
+                "batch = {}: at most {MAX_BATCH} points per step",
+                spec.batch
+            )));
+        }
         let env_name = spec.env_name()?;
         let mut options = spec.env.clone();
         options.remove("name");
@@ -226,6 +256,12 @@ impl Prepared {
                 return Err(DseError::BadParam {
                     name: p.name.clone(),
                     message: "both fixed and re-declared".into(),
+                });
+            }
+            if overrides.contains_key(&i) {
+                return Err(DseError::BadParam {
+                    name: p.name.clone(),
+                    message: "declared twice in [[space.param]]".into(),
                 });
             }
             overrides.insert(i, p);

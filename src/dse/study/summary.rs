@@ -12,6 +12,10 @@ use crate::dse::env::Metrics;
 use crate::dse::error::DseError;
 use crate::dse::objective::{pareto_front, Bound, Score};
 
+/// Where the study's report goes in its run directory (written by `dse::report`, named here so that
+/// a summary can point at it).
+pub const REPORT_FILE: &str = "report.md";
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BestPoint {
     pub trial: usize,
@@ -173,7 +177,7 @@ pub fn summarize(
         run_dir: dir.to_path_buf(),
         db_path: dir.join(super::store::DB_FILE),
         csv_path: dir.join(super::export::CSV_FILE),
-        report_path: dir.join(crate::dse::report::REPORT_FILE),
+        report_path: dir.join(REPORT_FILE),
         seconds,
         evaluations_per_second: if seconds > 0.0 {
             evaluations as f64 / seconds

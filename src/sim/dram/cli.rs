@@ -171,7 +171,7 @@ fn run_batch(args: &SimDramArgs, batch: &Path, out: &mut dyn Write) -> Result<()
         ));
     }
     match &args.output {
-        Some(path) => std::fs::write(path, text).map_err(|source| DramError::Io {
+        Some(path) => std::fs::write(path, text).map_err(|source| DramError::Write {
             path: path.clone(),
             source,
         }),
@@ -202,6 +202,7 @@ pub fn read_batch_csv(path: &Path) -> Result<BatchCsv, DramError> {
         .iter()
         .map(str::to_string)
         .collect();
+    check_header(&header).map_err(csv_err)?;
     if !header.iter().any(|h| ARCHGYM_COLUMNS.contains(&h.as_str())) {
         return Err(csv_err(format!(
             "the header has none of the controller columns {}",
@@ -223,6 +224,29 @@ pub fn read_batch_csv(path: &Path) -> Result<BatchCsv, DramError> {
         rows.push((fields, mc));
     }
     Ok(BatchCsv { header, rows })
+}
+
+/// A knob column given twice would silently let the last one win, and a misspelt knob column
+/// (`Schedular`) would silently be ignored as a metric column; both are errors.
+fn check_header(header: &[String]) -> Result<(), String> {
+    let knobs = ARCHGYM_COLUMNS.iter().chain(&["CmdMux", "PowerDownPolicy"]);
+    for (i, h) in header.iter().enumerate() {
+        if header[..i].contains(h) {
+            return Err(format!("column `{h}` appears twice"));
+        }
+        if knobs.clone().any(|k| k == h) {
+            continue;
+        }
+        if let Some(k) = knobs.clone().find(|k| {
+            k.eq_ignore_ascii_case(h)
+                || strsim::damerau_levenshtein(&k.to_lowercase(), &h.to_lowercase()) <= 2
+        }) {
+            return Err(format!(
+                "column `{h}` is not a controller knob; did you mean `{k}`? (other columns are kept as they are)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn csv_line<'a>(fields: impl Iterator<Item = &'a str>) -> String {

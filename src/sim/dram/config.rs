@@ -182,7 +182,7 @@ impl MemSpec {
                 "only single-channel memories are simulated",
             ));
         }
-        if spec.burst_length % spec.data_rate != 0 {
+        if !spec.burst_length.is_multiple_of(spec.data_rate) {
             return Err(DramError::invalid(
                 path,
                 "burstLength",
@@ -190,6 +190,7 @@ impl MemSpec {
                 "must be a multiple of dataRate",
             ));
         }
+        super::limits::check_memspec(&spec, path)?;
         Ok(spec)
     }
 }
@@ -287,7 +288,44 @@ impl AddressMapping {
                 "CONGEN.BANK_BIT/ROW_BIT/COLUMN_BIT",
             ));
         }
+        am.check_distinct(path)?;
         Ok(am)
+    }
+
+    /// Each address bit feeds one coordinate bit at most (a bit listed twice would make two
+    /// addresses decode to one cell, or one coordinate bit silently win).
+    pub fn check_distinct(&self, path: &str) -> Result<(), DramError> {
+        let mut owner: [Option<&str>; 64] = [None; 64];
+        for (field, bits) in [
+            ("CHANNEL_BIT", &self.channel_bits),
+            ("RANK_BIT", &self.rank_bits),
+            ("BANKGROUP_BIT", &self.bankgroup_bits),
+            ("BANK_BIT", &self.bank_bits),
+            ("ROW_BIT", &self.row_bits),
+            ("COLUMN_BIT", &self.column_bits),
+            ("BYTE_BIT", &self.byte_bits),
+        ] {
+            for &b in bits {
+                let Some(slot) = owner.get_mut(b as usize) else {
+                    return Err(DramError::invalid(
+                        path,
+                        field,
+                        b,
+                        "expected bit positions 0..63",
+                    ));
+                };
+                if let Some(first) = slot {
+                    return Err(DramError::invalid(
+                        path,
+                        field,
+                        b,
+                        &format!("address bit {b} is already used by {first}"),
+                    ));
+                }
+                *slot = Some(field);
+            }
+        }
+        Ok(())
     }
 
     fn total_bits(&self) -> usize {
@@ -384,21 +422,25 @@ impl DramConfig {
         mc: McConfig,
         trace_clk_mhz: f64,
     ) -> Result<Self, DramError> {
-        mapping.check_against(&memspec, "address mapping")?;
-        if !(trace_clk_mhz.is_finite() && trace_clk_mhz > 0.0) {
-            return Err(DramError::invalid(
-                "trace setup",
-                "clkMhz",
-                trace_clk_mhz,
-                "expected a positive frequency",
-            ));
-        }
-        Ok(DramConfig {
+        let cfg = DramConfig {
             memspec,
             mapping,
             mc,
             trace_clk_mhz,
-        })
+        };
+        cfg.check()?;
+        Ok(cfg)
+    }
+
+    /// Checks every part against the ranges of [`super::limits`] (parsed parts were checked when
+    /// read; this catches parts built or changed in code, and runs before every simulation).
+    pub fn check(&self) -> Result<(), DramError> {
+        super::limits::check_memspec(&self.memspec, &self.memspec.memory_id)?;
+        self.mapping.check_distinct("address mapping")?;
+        self.mapping
+            .check_against(&self.memspec, "address mapping")?;
+        super::limits::check_mc(&self.mc, "mcconfig")?;
+        super::limits::check_clock("trace setup", "clkMhz", self.trace_clk_mhz)
     }
 
     /// Reads the three DRAMSys JSON files.
@@ -417,6 +459,7 @@ impl DramConfig {
     }
 
     /// The same memory and mapping with another controller configuration (for searches).
+    /// (Checked when simulated, as every public field is.)
     pub fn with_mc(&self, mc: McConfig) -> Self {
         DramConfig { mc, ..self.clone() }
     }

@@ -11,6 +11,12 @@ pub enum DramError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{path}: invalid JSON: {source}")]
     Json {
         path: String,
@@ -42,6 +48,21 @@ pub enum DramError {
         line: u64,
         address: u64,
         max: u64,
+    },
+    #[error("{source_name}:{line}: request at {time} is later than the {max_ps} ps a simulation may cover")]
+    TraceTime {
+        source_name: String,
+        line: u64,
+        time: String,
+        max_ps: u64,
+    },
+    #[error("{source_name}: more than {max} requests; stream the file (`l2mac sim dram --trace FILE`) instead of loading it")]
+    TraceTooLong { source_name: String, max: usize },
+    #[error("the simulation made no progress in {steps} steps at {time_ps} ps ({detail}); the configuration cannot serve the trace")]
+    Stalled {
+        steps: u64,
+        time_ps: u64,
+        detail: String,
     },
     #[error("{source_name}: the trace has no requests")]
     EmptyTrace { source_name: String },

@@ -136,6 +136,7 @@ impl McConfig {
             };
             cfg.set(key, &text, path)?;
         }
+        super::limits::check_mc(&cfg, path)?;
         Ok(cfg)
     }
 
@@ -152,6 +153,7 @@ impl McConfig {
                 cfg.set(key, value.trim(), source)?;
             }
         }
+        super::limits::check_mc(&cfg, source)?;
         Ok(cfg)
     }
 

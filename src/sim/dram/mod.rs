@@ -49,6 +49,7 @@ mod engine;
 mod error;
 mod frontend;
 mod kernel;
+pub mod limits;
 mod mcconfig;
 mod power;
 mod simfile;
@@ -74,12 +75,14 @@ pub fn simulate<I>(cfg: &DramConfig, requests: I, relative: bool) -> Result<Dram
 where
     I: IntoIterator<Item = Result<Request, DramError>>,
 {
+    cfg.check()?;
     let mut iter = requests.into_iter();
     engine::Engine::new(cfg, &mut iter, relative).run()
 }
 
 /// Simulates an in-memory trace (for evaluating many configs on the same trace).
 pub fn simulate_trace(cfg: &DramConfig, trace: &Trace) -> Result<DramStats, DramError> {
+    cfg.check()?;
     let mut iter = trace.requests.iter().map(|r| Ok(*r));
     let stats = engine::Engine::new(cfg, &mut iter, trace.relative).run();
     stats.map_err(|e| rename_source(e, &trace.name))
@@ -98,6 +101,14 @@ fn rename_source(e: DramError, name: &str) -> DramError {
         },
         DramError::EmptyTrace { .. } => DramError::EmptyTrace {
             source_name: name.to_string(),
+        },
+        DramError::TraceTime {
+            line, time, max_ps, ..
+        } => DramError::TraceTime {
+            source_name: name.to_string(),
+            line,
+            time,
+            max_ps,
         },
         other => other,
     }

@@ -1,10 +1,11 @@
 //! STL trace input (`<cycle>:\t<read|write>\t<hex addr>`), streamed line by line so memory does not
 //! grow with trace length, plus an in-memory form for evaluating many configs on one trace.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 use super::error::DramError;
+use super::limits::{MAX_LINE_BYTES, MAX_TRACE_REQUESTS};
 
 /// One memory request of a trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +74,7 @@ pub struct StlReader<R: BufRead> {
     reader: R,
     source: String,
     line: u64,
-    buf: String,
+    buf: Vec<u8>,
     failed: bool,
 }
 
@@ -83,7 +84,7 @@ impl<R: BufRead> StlReader<R> {
             reader,
             source: source.into(),
             line: 0,
-            buf: String::with_capacity(64),
+            buf: Vec::with_capacity(64),
             failed: false,
         }
     }
@@ -111,11 +112,32 @@ impl<R: BufRead> Iterator for StlReader<R> {
         }
         loop {
             self.buf.clear();
-            match self.reader.read_line(&mut self.buf) {
+            // at most one byte past the cap, so a line without an end (/dev/zero) stays bounded
+            let limit = MAX_LINE_BYTES as u64 + 1;
+            match (&mut self.reader)
+                .take(limit)
+                .read_until(b'\n', &mut self.buf)
+            {
                 Ok(0) => return None,
-                Ok(_) => {
+                Ok(n) => {
                     self.line += 1;
-                    match parse_line(&self.buf, self.line, &self.source) {
+                    let parsed = if n > MAX_LINE_BYTES && self.buf.last() != Some(&b'\n') {
+                        Err(DramError::TraceLine {
+                            source_name: self.source.clone(),
+                            line: self.line,
+                            detail: format!("longer than {MAX_LINE_BYTES} bytes"),
+                        })
+                    } else {
+                        match std::str::from_utf8(&self.buf) {
+                            Ok(text) => parse_line(text, self.line, &self.source),
+                            Err(_) => Err(DramError::TraceLine {
+                                source_name: self.source.clone(),
+                                line: self.line,
+                                detail: "not UTF-8 text".into(),
+                            }),
+                        }
+                    };
+                    match parsed {
                         Ok(Some(r)) => return Some(Ok(r)),
                         Ok(None) => continue,
                         Err(e) => {
@@ -136,6 +158,24 @@ impl<R: BufRead> Iterator for StlReader<R> {
     }
 }
 
+/// Collects a stream into memory, up to [`MAX_TRACE_REQUESTS`].
+fn collect_bounded<R: BufRead>(
+    reader: StlReader<R>,
+    name: &str,
+) -> Result<Vec<Request>, DramError> {
+    let mut requests = Vec::new();
+    for r in reader {
+        if requests.len() == MAX_TRACE_REQUESTS {
+            return Err(DramError::TraceTooLong {
+                source_name: name.to_string(),
+                max: MAX_TRACE_REQUESTS,
+            });
+        }
+        requests.push(r?);
+    }
+    Ok(requests)
+}
+
 /// A parsed trace kept in memory, for repeated evaluations (batch runs, design-space search).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Trace {
@@ -147,7 +187,7 @@ pub struct Trace {
 
 impl Trace {
     pub fn from_reader<R: BufRead>(reader: R, name: &str) -> Result<Self, DramError> {
-        let requests = StlReader::new(reader, name).collect::<Result<Vec<_>, _>>()?;
+        let requests = collect_bounded(StlReader::new(reader, name), name)?;
         Ok(Trace {
             name: name.to_string(),
             requests,
@@ -156,8 +196,8 @@ impl Trace {
     }
 
     pub fn from_file(path: &Path) -> Result<Self, DramError> {
-        let requests = StlReader::open(path)?.collect::<Result<Vec<_>, _>>()?;
         let name = path.display().to_string();
+        let requests = collect_bounded(StlReader::open(path)?, &name)?;
         Ok(Trace {
             relative: is_relative(&name),
             name,

@@ -12,6 +12,7 @@ use super::controller::{
 use super::error::DramError;
 use super::frontend::{ArbiterState, Peq, Phase, PlayerState};
 use super::kernel::{Ev, Kernel, Proc, Ps, MAX_TIME};
+use super::limits::{MAX_TRACE_TIME_PS, STALL_STEPS};
 use super::mcconfig::{RefreshPolicy, Scheduler};
 use super::power::PowerModel;
 use super::stats::{CommandCounts, DramStats};
@@ -66,6 +67,7 @@ pub struct Engine<'a> {
     rank_payloads: Vec<u32>,
     due: Vec<(PayloadId, Phase)>,
     delta_count: u64,
+    stall_steps: u64,
     // results
     power: PowerModel,
     counts: CommandCounts,
@@ -77,6 +79,59 @@ pub struct Engine<'a> {
     row_conflicts: u64,
     reads: u64,
     writes: u64,
+}
+
+/// Ends a run whose configuration cannot serve the trace (say, refreshes at a rate that leaves no
+/// time for requests) with an error instead of a loop: it counts process activations since the last
+/// request sent or answered, and gives up after `limit` of them while requests are outstanding or
+/// simulated time stands still. Idle gaps of the trace (only refreshes running) are not stalls.
+struct Watchdog {
+    limit: u64,
+    steps: u64,
+    since: u64,
+    sent: u64,
+    received: u64,
+    time: Ps,
+}
+
+impl Watchdog {
+    fn new(limit: u64) -> Self {
+        Watchdog {
+            limit,
+            steps: 0,
+            since: 0,
+            sent: 0,
+            received: 0,
+            time: 0,
+        }
+    }
+
+    fn step(&mut self, player: &PlayerState, now: Ps) -> Result<(), DramError> {
+        self.steps += 1;
+        if player.sent != self.sent || player.received != self.received {
+            (self.sent, self.received, self.time, self.since) =
+                (player.sent, player.received, now, self.steps);
+            return Ok(());
+        }
+        let outstanding = player.sent > player.received;
+        if self.steps - self.since > self.limit && (outstanding || now == self.time) {
+            return Err(DramError::Stalled {
+                steps: self.limit,
+                time_ps: now,
+                detail: format!(
+                    "{} of {} requests answered{}",
+                    player.received,
+                    player.sent,
+                    if now == self.time {
+                        ", simulated time not advancing"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+        }
+        Ok(())
+    }
 }
 
 fn round_to_clock(ns: f64, tck: Ps) -> Ps {
@@ -158,6 +213,7 @@ impl<'a> Engine<'a> {
             rank_payloads: vec![0; ranks],
             due: Vec::with_capacity(8),
             delta_count: 0,
+            stall_steps: STALL_STEPS,
             power: PowerModel::new(spec),
             counts: CommandCounts::default(),
             served: 0,
@@ -186,11 +242,13 @@ impl<'a> Engine<'a> {
         // initialisation phase: controller method, then the player's first request
         self.kernel.make_runnable(Proc::Controller);
         self.kernel.make_runnable(Proc::PlayerInit);
+        let mut watch = Watchdog::new(self.stall_steps);
         loop {
             // evaluation phase
             let mut ran = false;
             while let Some(p) = self.kernel.pop_runnable() {
                 ran = true;
+                watch.step(&self.player, self.kernel.now())?;
                 match p {
                     Proc::PlayerInit => self.next_payload(),
                     Proc::PlayerFec => self.player_fec(),
@@ -340,11 +398,21 @@ impl<'a> Engine<'a> {
         } else {
             clk - now % clk
         };
-        let line_time = req.cycle.saturating_mul(clk);
-        let sending = if self.player.relative {
-            now + offset + line_time
-        } else {
-            (now + offset).max(line_time)
+        // checked: a wrapped time would send the request early and report a faster memory
+        let line_time = req.cycle.checked_mul(clk);
+        let sending = match line_time {
+            Some(t) if self.player.relative => (now + offset).checked_add(t),
+            Some(t) => Some((now + offset).max(t)),
+            None => None,
+        };
+        let Some(sending) = sending.filter(|t| *t <= MAX_TRACE_TIME_PS) else {
+            self.error = Some(DramError::TraceTime {
+                source_name: "trace".into(),
+                line: req.line,
+                time: format!("cycle {} of a {clk} ps clock", req.cycle),
+                max_ps: MAX_TRACE_TIME_PS,
+            });
+            return;
         };
         self.arbiter_fw(id, Phase::BeginReq, sending - now);
     }
@@ -627,5 +695,38 @@ impl<'a> Engine<'a> {
         let at = now + self.think_fw + self.phy_fw;
         let cycle = (at as f64 / self.t.tck as f64 + 0.5) as i64;
         self.power.command(cmd, bank, cycle);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::dram::{DramConfig, Trace};
+
+    /// A config that bypasses the checks (as a future bug might): REFI = 0 with all-bank refresh
+    /// used to loop forever at time 0; the watchdog ends it.
+    #[test]
+    fn watchdog_ends_a_run_that_makes_no_progress() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dram");
+        let mut cfg = DramConfig::from_files(
+            &dir.join("MICRON_1Gb_DDR3-1600_8bit_G.json"),
+            &dir.join("am_ddr3_8x1Gbx8_dimm_p1KB_rbc.json"),
+            &dir.join("policy.json"),
+            800.0,
+        )
+        .expect("example config");
+        cfg.memspec.timing.refi = 0;
+        cfg.mc.refresh_policy = RefreshPolicy::AllBank;
+        let trace =
+            Trace::from_reader(&b"0:\tread\t0x0\n5:\tread\t0x40\n"[..], "t.stl").expect("trace");
+        let mut iter = trace.requests.iter().map(|r| Ok(*r));
+        let mut engine = Engine::new(&cfg, &mut iter, false);
+        engine.stall_steps = 100_000;
+        let err = engine.run().expect_err("stalls");
+        assert!(
+            matches!(err, DramError::Stalled { steps: 100_000, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("no progress"), "{err}");
     }
 }
