@@ -398,7 +398,7 @@ async fn hole3_dse_tools_read_and_write_only_inside_the_run() {
     ])
     .await;
     let settings = l2mac::control::RunSettings {
-        domain: l2mac::control::Domain::Dse,
+        domain: l2mac::control::DomainKind::Dse,
         ..python_settings()
     };
     let _ = run_task(&server, &place.run(), "describe dram", settings).await;
