@@ -39,6 +39,8 @@ pub struct FileConfig {
     pub check_timeout_secs: Option<u64>,
     #[serde(default)]
     pub checks: Vec<String>,
+    /// How checks are confined: "required" (default), "auto" or "off".
+    pub sandbox: Option<crate::exec::SandboxMode>,
 }
 
 impl FileConfig {

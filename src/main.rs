@@ -59,6 +59,13 @@ fn describe(e: &anyhow::Error) -> String {
 }
 
 fn main() -> std::process::ExitCode {
+    // Not dumpable: processes of the same user (code run as a check without a sandbox) cannot
+    // read /proc/<pid>/environ (the API key) or attach to l2mac.
+    // SAFETY: prctl with integer arguments has no memory effects.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
+    l2mac::secrets::register_from_env();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -114,7 +121,7 @@ fn main() -> std::process::ExitCode {
     let code = match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", describe(&e));
+            eprintln!("error: {}", l2mac::secrets::redact(&describe(&e)));
             ExitCode::BadInput
         }
     };

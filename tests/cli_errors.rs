@@ -90,10 +90,7 @@ fn every_argument_has_a_help_text() {
             &["dse", "train", "--help"],
             &["Trees per forest", "Seed of the train/test split"],
         ),
-        (
-            &["bench", "--help"],
-            &["Directory for the runs and the score table"],
-        ),
+        (&["bench", "--help"], &["Where the runs go"]),
     ] {
         let (code, text, err) = l2mac(cmd);
         assert_eq!(code, Some(0), "{cmd:?}: {err}");

@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use l2mac::exec::{bwrap_available, run_check, CheckSpec, ExecOptions, SandboxMode};
+use l2mac::exec::{
+    bwrap_available, landlock_available, run_check, CheckSpec, ExecOptions, SandboxMode,
+};
 
 #[tokio::test]
 async fn secrets_never_reach_the_check() {
@@ -16,16 +18,20 @@ async fn secrets_never_reach_the_check() {
         name: "env".to_string(),
         command: "env".to_string(),
     };
-    let mut modes = vec![SandboxMode::Off];
+    let mut modes = vec![(SandboxMode::Off, false)];
     if bwrap_available() {
-        modes.push(SandboxMode::Required);
+        modes.push((SandboxMode::Required, false));
     }
-    for mode in modes {
+    if landlock_available() {
+        modes.push((SandboxMode::Required, true));
+    }
+    for (mode, force_fallback) in modes {
         let opts = ExecOptions {
             timeout: Duration::from_secs(30),
             output_cap: 64 * 1024,
             sandbox: mode,
             expect_tests: false,
+            force_fallback,
         };
         let out = run_check(dir.path(), &spec, &opts).await.unwrap();
         assert!(out.passed, "{}", out.output);

@@ -1,12 +1,14 @@
-//! Running checks end to end through `sh`: verdicts, timeouts that kill the whole process group,
-//! capped output, no-tests detection, and (where bubblewrap works) the sandbox itself.
+//! Running checks end to end through `sh`: verdicts, timeouts that kill the whole process tree,
+//! capped output, no-tests detection, and the sandbox itself: bubblewrap where it works and the
+//! Landlock fallback (forced), each skipped only where this machine lacks it, and a failure then
+//! when `L2MAC_REQUIRE_SANDBOX=1` (CI).
 
 use std::path::Path;
 use std::time::Duration;
 
 use l2mac::exec::{
-    bwrap_available, pytest_available, run_check, run_checks, CheckOutcome, CheckSpec, ExecError,
-    ExecOptions, SandboxMode, MODE_BWRAP, MODE_PLAIN,
+    bwrap_available, landlock_available, pytest_available, run_check, run_checks, CheckOutcome,
+    CheckSpec, ExecError, ExecOptions, SandboxMode, MODE_BWRAP, MODE_LANDLOCK, MODE_PLAIN,
 };
 
 fn spec(name: &str, command: &str) -> CheckSpec {
@@ -16,20 +18,44 @@ fn spec(name: &str, command: &str) -> CheckSpec {
     }
 }
 
-fn opts(sandbox: SandboxMode) -> ExecOptions {
+/// How a check is run here: the mode, whether the fallback is forced, and the label it gets.
+#[derive(Clone, Copy)]
+struct Way(SandboxMode, bool, &'static str);
+
+fn opts(way: Way) -> ExecOptions {
     ExecOptions {
         timeout: Duration::from_secs(60),
         output_cap: 4096,
-        sandbox,
+        sandbox: way.0,
         expect_tests: true,
+        force_fallback: way.1,
     }
 }
 
-/// The modes to exercise here: always plain, and bubblewrap too where it works.
-fn modes() -> Vec<(SandboxMode, &'static str)> {
-    let mut m = vec![(SandboxMode::Off, MODE_PLAIN)];
-    if bwrap_available() {
-        m.push((SandboxMode::Required, MODE_BWRAP));
+const PLAIN: Way = Way(SandboxMode::Off, false, MODE_PLAIN);
+const BWRAP: Way = Way(SandboxMode::Required, false, MODE_BWRAP);
+const LANDLOCK: Way = Way(SandboxMode::Required, true, MODE_LANDLOCK);
+
+/// A sandbox that this machine lacks is skipped, unless CI says it must be there.
+fn have(name: &str, works: bool) -> bool {
+    if !works {
+        assert!(
+            std::env::var("L2MAC_REQUIRE_SANDBOX").as_deref() != Ok("1"),
+            "{name} does not work on this machine, and L2MAC_REQUIRE_SANDBOX=1"
+        );
+        eprintln!("skipped: {name} does not work on this machine");
+    }
+    works
+}
+
+/// The ways to exercise here: always plain, and each sandbox where it works.
+fn modes() -> Vec<Way> {
+    let mut m = vec![PLAIN];
+    if have("bubblewrap", bwrap_available()) {
+        m.push(BWRAP);
+    }
+    if have("Landlock (ABI 4)", landlock_available()) {
+        m.push(LANDLOCK);
     }
     m
 }
@@ -64,7 +90,8 @@ fn expected(
 #[tokio::test]
 async fn exit_status_decides_pass_or_fail() {
     let dir = tempfile::tempdir().unwrap();
-    for (mode, label) in modes() {
+    for way in modes() {
+        let (mode, label) = (way, way.2);
         let ok = spec("ok", "echo hello");
         assert_eq!(
             run(dir.path(), &ok, &opts(mode)).await,
@@ -82,7 +109,8 @@ async fn exit_status_decides_pass_or_fail() {
 async fn checks_run_in_the_given_folder_and_can_write_there() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("input.txt"), "42\n").unwrap();
-    for (mode, label) in modes() {
+    for way in modes() {
+        let (mode, label) = (way, way.2);
         let s = spec("cat", "cat input.txt && echo made > out.txt");
         assert_eq!(
             run(dir.path(), &s, &opts(mode)).await,
@@ -115,7 +143,8 @@ fn processes_with(marker: &str) -> Vec<u32> {
 #[tokio::test]
 async fn timeout_fails_and_kills_the_whole_process_group() {
     let dir = tempfile::tempdir().unwrap();
-    for (i, (mode, label)) in modes().into_iter().enumerate() {
+    for (i, way) in modes().into_iter().enumerate() {
+        let (mode, label) = (way, way.2);
         // A sleep length no other process on the machine uses, so we can find ours in /proc.
         let marker = format!("3000.{}{}", std::process::id(), i);
         let s = spec(
@@ -164,7 +193,8 @@ async fn huge_output_is_capped_with_a_marker() {
         omitted.matches('\n').count(),
         omitted.len()
     );
-    for (mode, label) in modes() {
+    for way in modes() {
+        let (mode, label) = (way, way.2);
         let s = spec("loud", "seq 0 199999 | sed 's/^/line /'");
         let o = ExecOptions {
             output_cap: cap,
@@ -185,7 +215,7 @@ async fn no_tests_collected_is_a_failure_when_tests_are_expected() {
         "cargo test",
         &format!("printf '{}'", printed.replace('\n', "\\n")),
     );
-    let got = run(dir.path(), &s, &opts(SandboxMode::Off)).await;
+    let got = run(dir.path(), &s, &opts(PLAIN)).await;
     let want = CheckOutcome {
         no_tests: true,
         ..expected(&s, MODE_PLAIN, false, Some(0), printed)
@@ -194,7 +224,7 @@ async fn no_tests_collected_is_a_failure_when_tests_are_expected() {
     // Not expecting tests: the same run passes, but still says that none ran.
     let relaxed = ExecOptions {
         expect_tests: false,
-        ..opts(SandboxMode::Off)
+        ..opts(PLAIN)
     };
     let got = run(dir.path(), &s, &relaxed).await;
     assert_eq!(
@@ -209,7 +239,7 @@ async fn no_tests_collected_is_a_failure_when_tests_are_expected() {
         "cargo test",
         "printf 'running 0 tests\\nrunning 2 tests\\n'",
     );
-    let got = run(dir.path(), &some, &opts(SandboxMode::Off)).await;
+    let got = run(dir.path(), &some, &opts(PLAIN)).await;
     assert_eq!(
         got,
         expected(
@@ -237,7 +267,8 @@ async fn pytest_with_no_tests_fails_and_with_tests_passes() {
     )
     .unwrap();
     let s = spec("pytest", "python3 -m pytest -q -p no:cacheprovider");
-    for (mode, label) in modes() {
+    for way in modes() {
+        let (mode, label) = (way, way.2);
         let got = run(empty.path(), &s, &opts(mode)).await;
         assert_eq!(
             (got.passed, got.no_tests, got.exit_code, got.mode.as_str()),
@@ -267,7 +298,7 @@ async fn pytest_with_no_tests_fails_and_with_tests_passes() {
 async fn run_checks_keeps_going_after_a_failure() {
     let dir = tempfile::tempdir().unwrap();
     let specs = [spec("a", "exit 1"), spec("b", "echo b")];
-    let got: Vec<(String, bool)> = run_checks(dir.path(), &specs, &opts(SandboxMode::Off))
+    let got: Vec<(String, bool)> = run_checks(dir.path(), &specs, &opts(PLAIN))
         .await
         .unwrap()
         .into_iter()
@@ -279,24 +310,19 @@ async fn run_checks_keeps_going_after_a_failure() {
 #[tokio::test]
 async fn missing_folder_is_an_error_not_a_failed_check() {
     let dir = tempfile::tempdir().unwrap();
-    let err = run_check(
-        &dir.path().join("nope"),
-        &spec("a", "true"),
-        &opts(SandboxMode::Off),
-    )
-    .await
-    .unwrap_err();
+    let err = run_check(&dir.path().join("nope"), &spec("a", "true"), &opts(PLAIN))
+        .await
+        .unwrap_err();
     assert!(matches!(err, ExecError::Dir { .. }), "{err}");
 }
 
 #[tokio::test]
 async fn bubblewrap_blocks_network_and_writes_outside_the_folder() {
-    if !bwrap_available() {
-        eprintln!("skipped: bubblewrap does not work on this machine");
+    if !have("bubblewrap", bwrap_available()) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let o = opts(SandboxMode::Required);
+    let o = opts(BWRAP);
     let net = spec("net", "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '");
     assert_eq!(
         run(dir.path(), &net, &o).await,
@@ -314,9 +340,54 @@ async fn bubblewrap_blocks_network_and_writes_outside_the_folder() {
 }
 
 #[tokio::test]
+async fn the_fallback_blocks_tcp_and_writes_outside_the_folder() {
+    if !have("Landlock (ABI 4)", landlock_available()) {
+        return;
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    for way in modes() {
+        let connect = spec(
+            "tcp",
+            &format!("python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), 2)\" 2>/dev/null && echo connected || echo refused"),
+        );
+        let want_net = if way.2 == MODE_PLAIN {
+            "connected\n"
+        } else {
+            "refused\n"
+        };
+        assert_eq!(
+            run(dir.path(), &connect, &opts(way)).await,
+            expected(&connect, way.2, true, Some(0), want_net),
+        );
+        let probe = outside.path().join("probe");
+        let write = spec(
+            "write",
+            &format!(
+                "touch {} 2>/dev/null && echo wrote || echo refused",
+                probe.display()
+            ),
+        );
+        let want_write = if way.2 == MODE_PLAIN {
+            "wrote\n"
+        } else {
+            "refused\n"
+        };
+        assert_eq!(
+            run(dir.path(), &write, &opts(way)).await,
+            expected(&write, way.2, true, Some(0), want_write),
+        );
+        let _ = std::fs::remove_file(&probe);
+    }
+}
+
+#[tokio::test]
 async fn abandoning_a_running_check_kills_its_processes() {
     let dir = tempfile::tempdir().unwrap();
-    for (i, (mode, label)) in modes().into_iter().enumerate() {
+    for (i, way) in modes().into_iter().enumerate() {
+        let (mode, label) = (way, way.2);
         let marker = format!("3001.{}{}", std::process::id(), i);
         let s = spec("slow", &format!("sleep {marker} & sleep {marker}"));
         let o = opts(mode);

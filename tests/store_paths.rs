@@ -191,3 +191,49 @@ proptest! {
         prop_assert_eq!(top, vec!["outside", "root"]);
     }
 }
+
+/// Issue 14, hole 2: a process that flips a folder between a real folder and a symlink to the
+/// outside while the store writes into it must never get a byte written outside.
+#[test]
+fn a_racing_symlink_cannot_redirect_a_write() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path().join("run");
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&outside).expect("mkdir");
+    let store = l2mac::store::FileStore::open(&root).expect("store");
+    let stop = Arc::new(AtomicBool::new(false));
+    // `d` is a real folder and `d.alt` a symlink to the outside; swapping the two names
+    // atomically, over and over, makes `d` flip between them with no moment of absence.
+    std::fs::create_dir(store.root().join("d")).expect("mkdir");
+    std::os::unix::fs::symlink(&outside, store.root().join("d.alt")).expect("symlink");
+    let flipper = {
+        let (stop, root) = (stop.clone(), store.root().to_path_buf());
+        std::thread::spawn(move || {
+            let cwd = rustix::fs::CWD;
+            let (d, alt) = (root.join("d"), root.join("d.alt"));
+            while !stop.load(Ordering::Relaxed) {
+                let _ = rustix::fs::renameat_with(
+                    cwd,
+                    &d,
+                    cwd,
+                    &alt,
+                    rustix::fs::RenameFlags::EXCHANGE,
+                );
+            }
+        })
+    };
+    let (start, mut i) = (std::time::Instant::now(), 0);
+    while start.elapsed() < std::time::Duration::from_secs(3) {
+        let _ = store.write("d/f.txt", &format!("write {i}\n"));
+        i += 1;
+    }
+    stop.store(true, Ordering::Relaxed);
+    flipper.join().expect("join");
+    let escaped: Vec<_> = std::fs::read_dir(&outside)
+        .expect("read")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert!(escaped.is_empty(), "written outside the store: {escaped:?}");
+}

@@ -13,7 +13,7 @@ use l2mac::store::FileStore;
 use l2mac::tools::{ToolContext, ToolRegistry};
 use serde::Serialize;
 
-use super::run::{client, ModelArgs};
+use super::run::{client, sandbox_mode, ModelArgs};
 use super::ExitCode;
 
 #[derive(clap::Args, Debug)]
@@ -27,7 +27,8 @@ pub struct BenchArgs {
     /// Repetitions per task and method, at temperatures 0.0, 0.4, 0.8, ...
     #[arg(long, default_value_t = 1)]
     pub repeats: usize,
-    /// Directory for the runs and the score table (default: workspace/bench-<timestamp>).
+    /// Where the runs go (default: ~/.local/share/l2mac/bench/bench-<timestamp>, outside the
+    /// repository, so checks cannot find the hidden tests).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// At most this many plan steps per l2mac run.
@@ -143,13 +144,28 @@ pub async fn bench(args: BenchArgs) -> Result<ExitCode> {
             args.tasks.display()
         );
     }
-    let out = args.out.clone().unwrap_or_else(|| {
-        PathBuf::from("workspace").join(format!(
-            "bench-{}",
-            chrono::Utc::now().format("%Y%m%d-%H%M%S")
-        ))
-    });
+    // Outside the repository: generated code run as a check must not find the tasks' hidden
+    // acceptance tests and reference solutions next to its run.
+    let stamp = format!("bench-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
+    let out = match args.out.clone() {
+        Some(o) => o,
+        None => dirs::data_dir()
+            .map(|d| d.join("l2mac").join("bench").join(&stamp))
+            .context(
+                "no data folder for the bench runs (set HOME or XDG_DATA_HOME), or pass --out",
+            )?,
+    };
     std::fs::create_dir_all(&out)?;
+    if let (Ok(o), Ok(t)) = (out.canonicalize(), args.tasks.canonicalize()) {
+        if o.starts_with(&t) {
+            bail!(
+                "--out {} is inside the tasks folder {}; the runs would sit next to the hidden acceptance tests. Choose a folder outside it",
+                out.display(),
+                args.tasks.display()
+            );
+        }
+    }
+    eprintln!("bench runs go to {}", out.display());
     let handle = client(&args.model, &file, None).await?;
     let model: &dyn ChatModel = &handle.client;
     let ctx_window = handle.context_window.unwrap_or(8192);
@@ -186,6 +202,7 @@ pub async fn bench(args: BenchArgs) -> Result<ExitCode> {
             max_turns_per_step: args.max_step_turns,
             max_total_turns: Some(args.max_turns),
             checks: Vec::<CheckSpec>::new(),
+            sandbox: sandbox_mode(&args.model, &file),
             ..RunSettings::default()
         };
         let state = RunState::new(

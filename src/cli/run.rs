@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use l2mac::config::FileConfig;
 use l2mac::control::{ControlError, DomainKind, EventSink, Outcome, RunSettings, RunState, Runner};
-use l2mac::exec::CheckSpec;
+use l2mac::exec::{CheckSpec, SandboxMode};
 use l2mac::llm::local::{self, LocalServer};
 use l2mac::llm::{Compat, OpenAiClient, OpenAiOptions, RetryPolicy, ToolMode};
 use l2mac::profile::{Family, ModelProfile};
@@ -72,6 +72,16 @@ pub struct ModelArgs {
     /// Print one JSON event per line on stdout instead of progress bars.
     #[arg(long)]
     pub json: bool,
+    /// How checks (code the model wrote) are confined: `required` (default) refuses to run them
+    /// when neither bubblewrap nor Landlock works here; `auto` then runs them unconfined with a
+    /// warning; `off` never confines them. Config key: `sandbox`.
+    #[arg(long)]
+    pub sandbox: Option<SandboxMode>,
+}
+
+/// The sandbox mode from the flag, else l2mac.toml, else `required`.
+pub fn sandbox_mode(args: &ModelArgs, file: &FileConfig) -> SandboxMode {
+    args.sandbox.or(file.sandbox).unwrap_or_default()
 }
 
 #[derive(clap::Args, Debug)]
@@ -152,6 +162,9 @@ pub async fn client(
             let base_url = explicit_url
                 .or_else(|| saved.map(|s| s.base_url.clone()))
                 .context("no model endpoint configured: pass --base-url URL or set OPENAI_BASE_URL (or base_url in l2mac.toml), or use --provider local")?;
+            if base_url.contains(l2mac::secrets::REDACTED) {
+                bail!("the run's saved endpoint {base_url} had credentials in it, which are never saved; pass --base-url again");
+            }
             let model = args
                 .model
                 .clone()
@@ -184,6 +197,10 @@ pub async fn client(
         }
     };
     let profile = profile_for(args, file, saved, provider, &model, compat_flag);
+    eprintln!(
+        "model requests go to {} (model {model})",
+        l2mac::secrets::redact(&base_url)
+    );
     let api_key = match provider {
         Provider::Openai => std::env::var("OPENAI_API_KEY")
             .ok()
@@ -315,6 +332,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode> {
     if let Some(t) = args.check_timeout.or(file.check_timeout_secs) {
         settings.check_timeout_secs = t;
     }
+    settings.sandbox = sandbox_mode(&args.model, &file);
     let check_cmds = if args.checks.is_empty() {
         file.checks.clone()
     } else {
@@ -375,6 +393,11 @@ pub struct ResumeArgs {
     /// Raise (or set) the run's turn budget.
     #[arg(long)]
     pub max_turns: Option<u32>,
+    /// Resume even though run.json fails its integrity check (edited after l2mac saved it, or
+    /// saved where no state key could be kept); the endpoint, model and checks it names are
+    /// printed first. Read them before you pass this.
+    #[arg(long)]
+    pub accept_state: bool,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -384,6 +407,26 @@ pub async fn resume(args: ResumeArgs) -> Result<ExitCode> {
     let run_dir = l2mac::control::persist::RunDir::open(&args.dir)?;
     let _lock = run_dir.lock()?;
     let saved = run_dir.load_state()?;
+    if let Err(why) = run_dir.verify_state() {
+        let checks: Vec<&str> = saved
+            .settings
+            .checks
+            .iter()
+            .map(|c| c.command.as_str())
+            .collect();
+        let shown = format!(
+            "endpoint {}, model {}, checks {:?} (empty: detected from the files), sandbox {}",
+            l2mac::secrets::redact(&saved.base_url),
+            saved.model,
+            checks,
+            saved.settings.sandbox.as_str()
+        );
+        if !args.accept_state {
+            bail!("{why}. It names: {shown}. Code run as a check may have rewritten it to send your key elsewhere or to replace the checks; if these are right, resume with --accept-state");
+        }
+        eprintln!("warning: {why}; resuming anyway (--accept-state) with {shown}");
+        run_dir.save_state(&saved)?;
+    }
     let handle = client(&args.model, &file, Some(&saved)).await?;
     let sink = sink(args.model.json);
     let code = match Runner::open(&handle.client, sink.as_ref(), &args.dir) {
@@ -394,6 +437,9 @@ pub async fn resume(args: ResumeArgs) -> Result<ExitCode> {
                 handle.threads,
                 handle.profile.clone(),
             );
+            if let Some(mode) = args.model.sandbox.or(file.sandbox) {
+                runner.settings_mut().sandbox = mode;
+            }
             match raise_budgets(runner.settings_mut(), &args) {
                 Ok(()) => drive(&mut runner, &args.dir, true).await,
                 Err(e) => Err(e),
@@ -473,7 +519,8 @@ async fn drive(runner: &mut Runner<'_>, dir: &Path, resumed: bool) -> Result<Exi
         }),
         Err(ControlError::Llm(e)) => {
             eprintln!(
-                "error: {e}\nthe run is saved; continue it with: l2mac resume {}",
+                "error: {}\nthe run is saved; continue it with: l2mac resume {}",
+                l2mac::secrets::redact(&e.to_string()),
                 dir.display()
             );
             Ok(ExitCode::Unfinished)
@@ -496,11 +543,20 @@ pub fn status(args: StatusArgs) -> Result<ExitCode> {
     if args.json {
         let v = serde_json::json!({"phase": state.phase, "plan": state.plan, "totals": state.totals,
             "current_step": state.current.as_ref().map(|c| c.step_index + 1), "report": state.report});
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        println!(
+            "{}",
+            l2mac::secrets::redact(&serde_json::to_string_pretty(&v)?)
+        );
         return Ok(ExitCode::Success);
     }
+    let state_text = l2mac::secrets::redact(&serde_json::to_string(&state)?);
+    let state: RunState = serde_json::from_str(&state_text)?;
     println!("task: {}", state.task.lines().next().unwrap_or_default());
-    println!("model: {} at {}", state.model, state.base_url);
+    println!(
+        "model: {} at {}",
+        state.model,
+        l2mac::secrets::redact(&state.base_url)
+    );
     println!("phase: {:?}", state.phase);
     for (i, s) in state.plan.iter().enumerate() {
         println!("{:>3}. [{:?}] {}", i + 1, s.status, s.text);

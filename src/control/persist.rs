@@ -1,5 +1,7 @@
 //! The run directory's control folder (`.l2mac/`): state saved atomically after every turn, the
-//! full transcript, per-step diffs and a log, so nothing is lost when a run is killed.
+//! full transcript, per-step diffs and a log, so nothing is lost when a run is killed. Everything
+//! written here passes through `secrets::redact`, and run.json gets an integrity tag
+//! (`run.json.tag`, see `integrity`) that `resume` checks.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -58,11 +60,51 @@ impl RunDir {
 
     pub fn save_state(&self, state: &RunState) -> Result<(), ControlError> {
         let path = self.state_path();
-        let json = serde_json::to_vec_pretty(state).map_err(|e| ControlError::State {
+        let json = serde_json::to_string_pretty(state).map_err(|e| ControlError::State {
             path: path.clone(),
             message: e.to_string(),
         })?;
-        atomic_write(&path, &json).map_err(|e| ControlError::Io { path, source: e })
+        let json = crate::secrets::redact(&json);
+        // Without a key (no writable data folder) the state is saved untagged, and a resume asks
+        // for --accept-state.
+        let tag = crate::integrity::tag(json.as_bytes()).ok();
+        let tag_path = self.control.join("run.json.tag");
+        let _ = std::fs::remove_file(&tag_path);
+        atomic_write(&path, json.as_bytes()).map_err(|e| ControlError::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        if let Some(tag) = tag {
+            atomic_write(&tag_path, tag.as_bytes()).map_err(|e| ControlError::Io {
+                path: tag_path,
+                source: e,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Whether run.json is as l2mac last saved it: its tag matches, under a key kept outside the
+    /// run folder. `Err` says why not (no tag, wrong tag, no key).
+    pub fn verify_state(&self) -> Result<(), String> {
+        let path = self.state_path();
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let tag_path = self.control.join("run.json.tag");
+        let Ok(tag) = std::fs::read_to_string(&tag_path) else {
+            return Err(format!(
+                "{} has no integrity tag ({} is missing)",
+                path.display(),
+                tag_path.display()
+            ));
+        };
+        match crate::integrity::verify(&bytes, &tag) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(format!(
+                "{} was changed after l2mac saved it (its integrity tag does not match)",
+                path.display()
+            )),
+            Err(e) => Err(e.to_string()),
+        }
     }
 
     pub fn load_state(&self) -> Result<RunState, ControlError> {
@@ -91,6 +133,7 @@ impl RunDir {
     }
 
     fn append_line(&self, name: &str, line: &str) -> Result<(), ControlError> {
+        let line = crate::secrets::redact(line);
         let path = self.control.join(name);
         let mut f = OpenOptions::new()
             .create(true)
@@ -115,11 +158,12 @@ impl RunDir {
             source: e,
         })?;
         let path = dir.join("before.json");
-        let json = serde_json::to_vec(snapshot).map_err(|e| ControlError::State {
+        let json = serde_json::to_string(snapshot).map_err(|e| ControlError::State {
             path: path.clone(),
             message: e.to_string(),
         })?;
-        atomic_write(&path, &json).map_err(|e| ControlError::Io { path, source: e })
+        atomic_write(&path, crate::secrets::redact(&json).as_bytes())
+            .map_err(|e| ControlError::Io { path, source: e })
     }
 
     pub fn load_step_start(&self, index: usize) -> Option<Snapshot> {
@@ -134,6 +178,7 @@ impl RunDir {
             source: e,
         })?;
         let path = dir.join("changes.diff");
-        atomic_write(&path, diff.as_bytes()).map_err(|e| ControlError::Io { path, source: e })
+        atomic_write(&path, crate::secrets::redact(diff).as_bytes())
+            .map_err(|e| ControlError::Io { path, source: e })
     }
 }

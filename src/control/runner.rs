@@ -71,6 +71,7 @@ impl<'a> Runner<'a> {
         let store = FileStore::open(dir.root())?;
         let exec = ExecOptions {
             timeout: Duration::from_secs(state.settings.check_timeout_secs),
+            sandbox: state.settings.sandbox,
             expect_tests: true,
             ..ExecOptions::default()
         };

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::agent::StepAgent;
 use crate::domain::{DomainKind, StepKind};
-use crate::exec::CheckSpec;
+use crate::exec::{CheckSpec, SandboxMode};
 use crate::profile::ModelProfile;
 
 /// 2: steps carry their `kind`, settings their model `profile` (see `migrate`).
@@ -33,6 +33,9 @@ pub struct RunSettings {
     pub refine_plan: bool,
     pub checks: Vec<CheckSpec>,
     pub check_timeout_secs: u64,
+    /// How checks are confined (`--sandbox`); runs saved before it existed get the default.
+    #[serde(default)]
+    pub sandbox: SandboxMode,
 }
 
 impl Default for RunSettings {
@@ -53,6 +56,7 @@ impl Default for RunSettings {
             refine_plan: false,
             checks: Vec::new(),
             check_timeout_secs: 120,
+            sandbox: SandboxMode::default(),
         }
     }
 }

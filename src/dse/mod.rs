@@ -52,6 +52,44 @@ pub fn evaluate(env_ref: &str, point: &serde_json::Value) -> Result<Metrics, Dse
     e.evaluate(&p)
 }
 
+/// `describe_env` for a reference a model wrote: its files must lie inside `root` (see
+/// [`env::confine`]).
+pub fn describe_env_in(name: &str, root: &Path) -> Result<EnvDescription, DseError> {
+    env::describe_confined(name, root)
+}
+
+/// `evaluate` for a reference a model wrote: its files must lie inside `root`.
+pub fn evaluate_in(
+    env_ref: &str,
+    point: &serde_json::Value,
+    root: &Path,
+) -> Result<Metrics, DseError> {
+    let (name, options) = env::parse_env_ref(env_ref);
+    let (name, options) = env::confine(&name, &options, root)?;
+    let e = env::make_env(&name, &options)?;
+    let p = e.space().point_from_json(point)?;
+    e.evaluate(&p)
+}
+
+/// `run_study_from_toml` for a spec a model wrote: the files of its `[env]` must lie inside
+/// `root`.
+pub fn run_study_from_toml_in(
+    spec_toml: &str,
+    out_dir: &Path,
+    root: &Path,
+) -> Result<StudySummary, DseError> {
+    let mut spec = StudySpec::from_toml_str(spec_toml, "study spec")?;
+    let name = spec.env_name()?;
+    let mut options = spec.env.clone();
+    options.remove("name");
+    let (name, mut options) = env::confine(&name, &options, root)?;
+    options.insert("name".into(), toml::Value::String(name));
+    spec.env = options;
+    let summary = study::run_study(spec, out_dir, &study::RunOptions::default())?;
+    report::write_study_report(out_dir, &summary)?;
+    Ok(summary)
+}
+
 /// Runs the study written in `spec_toml` into the new run directory `out_dir` (created; it must not
 /// already hold a study) and returns the best points, the target status and the report path.
 pub fn run_study_from_toml(spec_toml: &str, out_dir: &Path) -> Result<StudySummary, DseError> {

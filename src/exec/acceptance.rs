@@ -1,13 +1,27 @@
 //! Scoring a generated project with pytest (the bench's hidden acceptance tests, the project's own
 //! tests): the project is copied, so scoring leaves no trace in it, and the tests run through
 //! `run_check`, so generated code only ever runs sandboxed and under a timeout.
+//!
+//! The model's files must not change the score: pytest is imported before the project folder is
+//! on `sys.path` (a planted `pytest.py` cannot stand in for it), and runs with `--noconftest -c
+//! /dev/null`, so a `conftest.py`, `pytest.ini`, `setup.cfg` or `pyproject.toml` of the model's is
+//! not read.
 
 use std::path::Path;
 
-use super::{pytest_counts, run_check, CheckOutcome, CheckSpec, ExecError, ExecOptions};
+use super::{
+    pytest_counts, run_check, shell_quote, CheckOutcome, CheckSpec, ExecError, ExecOptions,
+};
 
 /// Where hidden tests go inside the copy; a name the model is unlikely to have used.
 const HIDDEN_DIR: &str = "_hidden_tests";
+
+/// Runs pytest from the interpreter's own path, then puts the project first on `sys.path` for the
+/// tests' imports (as `python -m pytest` would).
+const PYTEST_MAIN: &str = "import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; import pytest; sys.path.insert(0, '.'); sys.exit(pytest.main(sys.argv[1:]))";
+
+/// No cache, no conftest, no ini file of the model's (`-c /dev/null` with the copy as rootdir).
+const PYTEST_ARGS: &str = "-q -p no:cacheprovider --noconftest -c /dev/null --rootdir .";
 
 /// What pytest reported for one scoring run.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,7 +53,10 @@ pub async fn score_with_pytest(
     };
     let spec = CheckSpec {
         name: "pytest".into(),
-        command: format!("python3 -m pytest -q -p no:cacheprovider {target}"),
+        command: format!(
+            "python3 -c {} {PYTEST_ARGS} {target}",
+            shell_quote(PYTEST_MAIN)
+        ),
     };
     let outcome = run_check(work.path(), &spec, opts).await?;
     let (passed, failed) = pytest_counts(&outcome.output);
@@ -121,6 +138,41 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, vec![".l2mac".to_string(), "calc.py".to_string()]);
+    }
+
+    /// Issue 14: the model's files cannot change the score (a conftest that turns failures into
+    /// passes, an ini file that drops the tests, a `pytest.py` that prints a result).
+    #[tokio::test]
+    async fn planted_pytest_files_do_not_change_the_score() {
+        if !pytest_available() {
+            eprintln!("skipped: python3 with pytest is not installed");
+            return;
+        }
+        let project = tempfile::tempdir().expect("tmp");
+        let files = [
+            ("calc.py", "def add(a, b):\n    return a - b\n"),
+            ("conftest.py", "import pytest\n\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n    outcome = yield\n    outcome.get_result().outcome = 'passed'\n"),
+            ("pytest.ini", "[pytest]\naddopts = -p no:python\n"),
+            ("pytest.py", "print('9 passed in 0.01s')\nraise SystemExit(0)\n"),
+        ];
+        for (name, text) in files {
+            std::fs::write(project.path().join(name), text).expect("write");
+        }
+        let hidden = tempfile::tempdir().expect("tmp");
+        std::fs::write(
+            hidden.path().join("test_calc.py"),
+            "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n\ndef test_zero():\n    assert add(0, 0) == 0\n",
+        )
+        .expect("write");
+        let score = score_with_pytest(project.path(), Some(hidden.path()), &ExecOptions::default())
+            .await
+            .expect("score");
+        assert_eq!(
+            (score.passed, score.failed),
+            (1, 1),
+            "{}",
+            score.outcome.output
+        );
     }
 
     #[tokio::test]

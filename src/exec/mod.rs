@@ -1,8 +1,8 @@
 //! Running checks (tests, syntax checks) on the model's work in a contained subprocess.
 //!
-//! Each check is `sh -c <command>` in the run folder with a timeout that kills the whole process
-//! group, output capped while it is read, a scrubbed environment, and bubblewrap without network
-//! where the machine allows it. Unlike the L2MAC reference, a timeout or a test run that
+//! Each check is `sh -c <command>` in the run folder with a timeout that kills its whole process
+//! tree, output capped while it is read, a scrubbed environment, and the sandbox of `sandbox.rs`
+//! (bubblewrap, else Landlock) unless the user turned it off. Unlike the L2MAC reference, a timeout or a test run that
 //! collected no tests is a failure, never a pass.
 
 mod acceptance;
@@ -11,6 +11,7 @@ mod detect;
 mod pytest;
 mod report;
 mod sandbox;
+mod supervise;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -24,7 +25,10 @@ pub use capture::{truncate_head_tail, Capture, TestEvidence};
 pub use detect::{detect_checks, is_python_test_file, module_name, shell_quote};
 pub use pytest::pytest_counts;
 pub use report::format_outcomes;
-pub use sandbox::{bwrap_available, MODE_BWRAP, MODE_PLAIN, MODE_PLAIN_FALLBACK};
+pub use sandbox::{
+    backend_for, bwrap_available, fallback_forced_by_env, landlock_available, toolchain_paths,
+    Backend, FORCE_FALLBACK_VAR, MODE_BWRAP, MODE_LANDLOCK, MODE_PLAIN, MODE_PLAIN_FALLBACK,
+};
 
 /// How long to keep reading output after the check's process group is gone; a process that left
 /// the group (setsid) could otherwise hold the pipe open for ever.
@@ -44,8 +48,10 @@ pub enum ExecError {
         #[source]
         source: std::io::Error,
     },
-    #[error("sandbox mode is `required`, but bubblewrap (bwrap) is not installed or cannot create namespaces on this machine; install bubblewrap or set the sandbox mode to `auto` or `off`")]
+    #[error("sandbox mode is `required`, but no sandbox works on this machine: bubblewrap (bwrap) is missing or cannot create namespaces, and the kernel has no Landlock ABI 4. Install bubblewrap (`apt-get install bubblewrap`, `dnf install bubblewrap`), or run with `--sandbox auto` (warns) or `--sandbox off` (checks run unconfined)")]
     SandboxUnavailable,
+    #[error("could not set up the Landlock sandbox: {0}")]
+    Landlock(String),
     #[error("I/O error while running a check: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -57,9 +63,10 @@ pub struct CheckSpec {
     pub command: String,
 }
 
-/// Whether checks run inside bubblewrap: `Auto` uses it when it works here, `Required` refuses to
-/// run without it, `Off` never uses it. Written in lower case in config files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// Whether checks run sandboxed: `Required` (the default) refuses to run them when neither
+/// bubblewrap nor Landlock works here, `Auto` then runs them unconfined with a warning, `Off`
+/// never confines them. Written in lower case in config files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SandboxMode {
     #[serde(alias = "Auto")]
@@ -67,7 +74,18 @@ pub enum SandboxMode {
     #[serde(alias = "Off")]
     Off,
     #[serde(alias = "Required")]
+    #[default]
     Required,
+}
+
+impl SandboxMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Off => "off",
+            Self::Required => "required",
+        }
+    }
 }
 
 impl std::str::FromStr for SandboxMode {
@@ -93,6 +111,8 @@ pub struct ExecOptions {
     pub sandbox: SandboxMode,
     /// A test run that reports no tests collected counts as failed.
     pub expect_tests: bool,
+    /// Use the Landlock fallback even where bubblewrap works (default: `L2MAC_SANDBOX_FALLBACK=1`).
+    pub force_fallback: bool,
 }
 
 impl Default for ExecOptions {
@@ -100,8 +120,9 @@ impl Default for ExecOptions {
         Self {
             timeout: Duration::from_secs(120),
             output_cap: 16 * 1024,
-            sandbox: SandboxMode::Auto,
+            sandbox: SandboxMode::Required,
             expect_tests: true,
+            force_fallback: sandbox::fallback_forced_by_env(),
         }
     }
 }
@@ -116,7 +137,7 @@ pub struct CheckOutcome {
     pub timed_out: bool,
     /// The output says that no test ran (see `TestEvidence`).
     pub no_tests: bool,
-    /// How it ran: `MODE_BWRAP`, `MODE_PLAIN` or `MODE_PLAIN_FALLBACK`.
+    /// How it ran: `MODE_BWRAP`, `MODE_LANDLOCK`, `MODE_PLAIN` or `MODE_PLAIN_FALLBACK`.
     pub mode: String,
     /// stdout and stderr interleaved as they arrived, capped head + tail.
     pub output: String,
@@ -129,7 +150,7 @@ pub async fn run_check(
     spec: &CheckSpec,
     opts: &ExecOptions,
 ) -> Result<CheckOutcome, ExecError> {
-    let mut prepared = sandbox::prepare(dir, &spec.command, opts.sandbox)?;
+    let mut prepared = sandbox::prepare(dir, &spec.command, opts.sandbox, opts.force_fallback)?;
     let start = Instant::now();
     let mut child = prepared
         .command
@@ -138,7 +159,12 @@ pub async fn run_check(
             command: spec.command.clone(),
             source,
         })?;
-    let mut group = GroupKiller(child.id().and_then(|id| i32::try_from(id).ok()));
+    let mut group = GroupKiller {
+        pid: child.id().and_then(|id| i32::try_from(id).ok()),
+        supervised: prepared.supervised(),
+    };
+    // The ruleset is in the child now; our copy can go.
+    prepared._ruleset = None;
     let capture = Arc::new(Mutex::new(Capture::new(opts.output_cap)));
     let mut readers: Vec<JoinHandle<()>> = Vec::new();
     if let Some(out) = child.stdout.take() {
@@ -155,7 +181,12 @@ pub async fn run_check(
             (child.wait().await?, true)
         }
     };
-    // Whatever the check left running in the background (a server, a stray `sleep &`) goes too.
+    // Whatever the check left running in the background (a server, a stray `sleep &`) goes too:
+    // a supervisor has killed it before exiting (and its pid is free again, so it gets no
+    // signal now); bubblewrap's group is killed here.
+    if group.supervised {
+        group.pid = None;
+    }
     group.kill();
     let drain = async {
         for r in readers.iter_mut() {
@@ -194,7 +225,7 @@ pub async fn run_check(
         exit_code,
         timed_out,
         no_tests,
-        mode: prepared.mode.to_string(),
+        mode: prepared.backend.label().to_string(),
         output,
         duration_ms,
     })
@@ -227,21 +258,29 @@ async fn pump(mut stream: impl tokio::io::AsyncRead + Unpin, capture: Arc<Mutex<
     }
 }
 
-/// Kills the check's process group once: explicitly on timeout and after the check exits, or on
-/// drop when the caller abandons `run_check` midway (Ctrl-C), so no check outlives its run.
-struct GroupKiller(Option<i32>);
+/// Stops the check once: explicitly on timeout and after the check exits, or on drop when the
+/// caller abandons `run_check` midway (Ctrl-C), so no check outlives its run.
+struct GroupKiller {
+    pid: Option<i32>,
+    /// The child is a supervisor (`supervise`): SIGTERM makes it kill the check's whole tree,
+    /// while SIGKILL would leave that tree behind.
+    supervised: bool,
+}
 
 impl GroupKiller {
-    /// SIGKILL to the group. The kernel keeps a group id reserved while any member lives, so this
-    /// reaches only the check's processes; "no such group" just means all are gone. (Once every
-    /// member is gone the id could in principle be reused before this call, which would take the
-    /// pid space wrapping around within microseconds.) Only the first call sends anything.
+    /// SIGTERM to a supervisor, else SIGKILL to the group (bubblewrap's, whose PID namespace dies
+    /// with it). The kernel keeps a group id reserved while any member lives, so this reaches
+    /// only the check's processes; "no such process" just means all are gone. Only the first
+    /// call sends anything.
     fn kill(&mut self) {
-        if let Some(pgid) = self.0.take() {
-            let _ = nix::sys::signal::killpg(
-                nix::unistd::Pid::from_raw(pgid),
-                nix::sys::signal::Signal::SIGKILL,
-            );
+        use nix::sys::signal::{kill, killpg, Signal};
+        use nix::unistd::Pid;
+        if let Some(pid) = self.pid.take() {
+            if self.supervised {
+                let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+            } else {
+                let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+            }
         }
     }
 }

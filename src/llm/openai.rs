@@ -110,6 +110,11 @@ impl OpenAiClient {
         if options.base_url.trim().is_empty() {
             return Err(LlmError::Config("the base URL is empty".into()));
         }
+        // Whatever the provider echoes back (a 401 body with the key) is kept out of files.
+        if let Some(key) = &options.api_key {
+            crate::secrets::register(key);
+        }
+        crate::secrets::register_url(&options.base_url);
         let config = OpenAIConfig::new()
             .with_api_base(options.base_url.trim_end_matches('/'))
             .with_api_key(options.api_key.clone().unwrap_or_default());

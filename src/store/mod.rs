@@ -2,10 +2,12 @@
 //!
 //! Tools hand model-supplied paths straight to `FileStore`; the store makes sure nothing outside
 //! its root (and nothing in the control folder `.l2mac/`) is ever read, written or deleted, that
-//! writes are atomic (a killed run never leaves half a file), and that listings skip caches and
-//! build output. Error messages are written for the model: they say what was wrong and what to do.
+//! writes are atomic (a killed run never leaves half a file), that reads and writes walk the path
+//! with `O_NOFOLLOW` one folder at a time (`nofollow`, so a symlink swapped in after the check
+//! cannot redirect them), and that listings skip caches and build output. Error messages are written for the model: they say what was wrong and what to do.
 
 mod diff;
+mod nofollow;
 mod path;
 mod tree;
 
@@ -142,11 +144,11 @@ impl FileStore {
 
     /// Reads a UTF-8 text file.
     pub fn read(&self, rel: &str) -> Result<String, StoreError> {
-        let (abs, shown) = self.existing_file(rel)?;
-        let bytes = fs::read(&abs).map_err(|source| StoreError::Io {
-            path: shown.clone(),
-            source,
-        })?;
+        let (_, shown) = self.existing_file(rel)?;
+        let parts = normalize(rel)?;
+        let bytes = nofollow::open_parent(&self.root, &parts, false)
+            .and_then(|dir| nofollow::read(&dir, last(&parts)))
+            .map_err(|source| self.disk_error(&shown, source))?;
         let size = bytes.len() as u64;
         String::from_utf8(bytes).map_err(|_| StoreError::NotUtf8 { path: shown, size })
     }
@@ -167,20 +169,37 @@ impl FileStore {
             Ok(meta) if !meta.is_file() => return Err(StoreError::NotRegularFile { path: shown }),
             _ => {}
         }
-        self.create_parents(&parts)?;
-        atomic_write(&abs, content.as_bytes()).map_err(|source| StoreError::Io {
-            path: shown,
-            source,
-        })
+        nofollow::open_parent(&self.root, &parts, true)
+            .and_then(|dir| {
+                nofollow::atomic_write_at(&dir, last(&parts), content.as_bytes(), NEW_FILE_MODE)
+            })
+            .map_err(|source| self.disk_error(&shown, source))
+    }
+
+    /// An I/O error, named as the rules would have named it when it comes from a symlink or a
+    /// file swapped in after the path was checked.
+    fn disk_error(&self, shown: &str, source: io::Error) -> StoreError {
+        match source.raw_os_error() {
+            Some(libc::ELOOP) => StoreError::Symlink {
+                path: shown.to_string(),
+            },
+            Some(libc::ENOTDIR) => StoreError::NotADirectory {
+                path: shown.to_string(),
+            },
+            _ => StoreError::Io {
+                path: shown.to_string(),
+                source,
+            },
+        }
     }
 
     /// Deletes one file; folders are refused so that one call never removes a whole tree.
     pub fn delete(&self, rel: &str) -> Result<(), StoreError> {
-        let (abs, shown) = self.existing_file(rel)?;
-        fs::remove_file(abs).map_err(|source| StoreError::Io {
-            path: shown,
-            source,
-        })
+        let (_, shown) = self.existing_file(rel)?;
+        let parts = normalize(rel)?;
+        nofollow::open_parent(&self.root, &parts, false)
+            .and_then(|dir| nofollow::unlink(&dir, last(&parts)))
+            .map_err(|source| self.disk_error(&shown, source))
     }
 
     /// All files under `dir` (the whole store for `None`, `""` or `"."`), recursively, sorted by
@@ -270,11 +289,10 @@ impl FileStore {
     pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
         let mut snap = Snapshot::new();
         for entry in self.list(None)? {
-            let abs = self.root.join(&entry.path);
-            let bytes = fs::read(&abs).map_err(|source| StoreError::Io {
-                path: entry.path.clone(),
-                source,
-            })?;
+            let parts: Vec<String> = entry.path.split('/').map(str::to_string).collect();
+            let bytes = nofollow::open_parent(&self.root, &parts, false)
+                .and_then(|dir| nofollow::read(&dir, last(&parts)))
+                .map_err(|source| self.disk_error(&entry.path, source))?;
             snap.insert(entry.path, text_or_placeholder(bytes));
         }
         Ok(snap)
@@ -298,48 +316,17 @@ impl FileStore {
         }
     }
 
-    /// Creates the folders leading to `parts`' last component one level at a time, refusing to
-    /// walk through a symlink, so that nothing can be created outside the root.
-    fn create_parents(&self, parts: &[String]) -> Result<(), StoreError> {
-        let mut current = self.root.clone();
-        for (i, part) in parts[..parts.len().saturating_sub(1)].iter().enumerate() {
-            current.push(part);
-            let shown = || parts[..=i].join("/");
-            match fs::symlink_metadata(&current) {
-                Ok(meta) if meta.file_type().is_symlink() => {
-                    return Err(StoreError::Symlink { path: shown() })
-                }
-                Ok(meta) if meta.is_dir() => {}
-                Ok(_) => return Err(StoreError::NotADirectory { path: shown() }),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(&current) {
-                    Ok(()) => {}
-                    // Lost a race with another writer creating the same folder: fine if it is a
-                    // real folder, which the next write's resolve re-checks anyway.
-                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists && current.is_dir() => {}
-                    Err(source) => {
-                        return Err(StoreError::Io {
-                            path: shown(),
-                            source,
-                        })
-                    }
-                },
-                Err(source) => {
-                    return Err(StoreError::Io {
-                        path: shown(),
-                        source,
-                    })
-                }
-            }
-        }
-        Ok(())
-    }
-
     fn shown(&self, abs: &Path) -> String {
         abs.strip_prefix(&self.root)
             .unwrap_or(abs)
             .to_string_lossy()
             .into_owned()
     }
+}
+
+/// The last component of a normalised path (never empty: `normalize` refuses empty paths).
+fn last(parts: &[String]) -> &str {
+    parts.last().map_or("", String::as_str)
 }
 
 /// The placeholder that stands for a binary file in snapshots and diffs.

@@ -76,15 +76,17 @@ impl Tool for DseDescribeEnv {
             json!({"type": "object", "properties": {"env": {"type": "string"}}, "required": ["env"]}),
         )
     }
-    async fn call(&self, args: Value, _ctx: &ToolContext) -> Result<ToolOutput, ToolError> {
+    async fn call(&self, args: Value, ctx: &ToolContext) -> Result<ToolOutput, ToolError> {
         let args: EnvArgs = match parse_args("dse_describe_env", args) {
             Ok(a) => a,
             Err(e) => return Ok(e),
         };
-        Ok(match crate::dse::describe_env(&args.env) {
-            Ok(d) => ToolOutput::ok(pretty(&d)),
-            Err(e) => ToolOutput::error(e.to_string()),
-        })
+        Ok(
+            match crate::dse::describe_env_in(&args.env, ctx.store.root()) {
+                Ok(d) => ToolOutput::ok(pretty(&d)),
+                Err(e) => ToolOutput::error(e.to_string()),
+            },
+        )
     }
 }
 
@@ -105,13 +107,14 @@ impl Tool for DseEvaluate {
             json!({"type": "object", "properties": {"env": {"type": "string"}, "point": {"type": "object"}}, "required": ["env", "point"]}),
         )
     }
-    async fn call(&self, args: Value, _ctx: &ToolContext) -> Result<ToolOutput, ToolError> {
+    async fn call(&self, args: Value, ctx: &ToolContext) -> Result<ToolOutput, ToolError> {
         let args: EvalArgs = match parse_args("dse_evaluate", args) {
             Ok(a) => a,
             Err(e) => return Ok(e),
         };
+        let root = ctx.store.root().to_path_buf();
         let result = match isolated("dse_evaluate", move || {
-            crate::dse::evaluate(&args.env, &args.point)
+            crate::dse::evaluate_in(&args.env, &args.point, &root)
         })
         .await
         {
@@ -165,15 +168,16 @@ impl Tool for DseRunStudy {
             Err(e) => return Ok(ToolOutput::error(e.to_string())),
         };
         let toml = args.spec.clone();
+        let root = ctx.store.root().to_path_buf();
+        let study_root = root.clone();
         let result = match isolated("dse_run_study", move || {
-            crate::dse::run_study_from_toml(&toml, &dir)
+            crate::dse::run_study_from_toml_in(&toml, &dir, &study_root)
         })
         .await
         {
             Ok(r) => r,
             Err(out) => return Ok(out),
         };
-        let root = ctx.store.root().to_path_buf();
         Ok(match result {
             Ok(summary) => {
                 let rel_path =

@@ -150,6 +150,67 @@ pub fn resolve_paths(env: &mut toml::Table, base: &Path) {
     }
 }
 
+/// The options of the environments that name files.
+const FILE_OPTIONS: &[&str] = &["trace", "memspec", "mapping", "mcconfig", "dir"];
+
+/// Makes an environment reference that came from a model safe to build: every file it names
+/// (`proxy:FILE`, the dram `trace`, `memspec`, `mapping`, `mcconfig` and `dir` options) must be a
+/// file shipped with the crate (a bare name such as `cloud-1.stl`) or a relative path to a file
+/// inside `root` (the run folder) reached without `..` or symlinks; the latter are rewritten to
+/// absolute paths. Anything else is refused, so a model cannot have a simulator read (and quote)
+/// a file outside its run.
+pub fn confine(
+    name: &str,
+    options: &toml::Table,
+    root: &Path,
+) -> Result<(String, toml::Table), DseError> {
+    let name = match name.strip_prefix("proxy:") {
+        Some(file) => format!("proxy:{}", inside(root, "proxy", "FILE", file)?.display()),
+        None => name.to_string(),
+    };
+    let has_dir = options.contains_key("dir");
+    let mut out = options.clone();
+    for key in FILE_OPTIONS {
+        let Some(value) = options.get(*key) else {
+            continue;
+        };
+        let Some(text) = value.as_str() else {
+            continue; // the environment itself reports the wrong type
+        };
+        // A bare name with the default folder is one of the shipped files.
+        let shipped =
+            !has_dir && *key != "dir" && !text.contains(['/', '\\']) && !text.starts_with('.');
+        if !shipped {
+            let abs = inside(root, &name, key, text)?;
+            out.insert(
+                key.to_string(),
+                toml::Value::String(abs.display().to_string()),
+            );
+        }
+    }
+    Ok((name, out))
+}
+
+/// `rel` as an existing path inside `root`, with no `..`, no absolute path and no symlink.
+fn inside(root: &Path, env: &str, key: &str, rel: &str) -> Result<std::path::PathBuf, DseError> {
+    let refuse = |why: &str| {
+        DseError::BadEnvOption {
+        env: env.into(),
+        message: format!(
+            "`{key}` = `{rel}` {why}; name a file inside the run folder by a relative path, or a shipped file by its bare name"
+        ),
+    }
+    };
+    let store = crate::store::FileStore::open(root).map_err(|e| refuse(&e.to_string()))?;
+    let abs = store
+        .resolve(rel)
+        .map_err(|e| refuse(&format!("is refused: {e}")))?;
+    if std::fs::symlink_metadata(&abs).is_err() {
+        return Err(refuse("does not exist in the run folder"));
+    }
+    Ok(abs)
+}
+
 /// Parses `name` or `name?key=value&key=value` into a name and an options table (used by the
 /// plain-Rust facade, where an environment is named by one string).
 pub fn parse_env_ref(text: &str) -> (String, toml::Table) {
@@ -177,7 +238,18 @@ pub fn parse_env_ref(text: &str) -> (String, toml::Table) {
 /// Describes an environment built with its default options.
 pub fn describe(name_ref: &str) -> Result<EnvDescription, DseError> {
     let (name, options) = parse_env_ref(name_ref);
-    let env = make_env(&name, &options)?;
+    describe_with(&name, &options)
+}
+
+/// Describes an environment a model named; its files must lie inside `root` (see [`confine`]).
+pub fn describe_confined(name_ref: &str, root: &Path) -> Result<EnvDescription, DseError> {
+    let (name, options) = parse_env_ref(name_ref);
+    let (name, options) = confine(&name, &options, root)?;
+    describe_with(&name, &options)
+}
+
+fn describe_with(name: &str, options: &toml::Table) -> Result<EnvDescription, DseError> {
+    let env = make_env(name, options)?;
     let info = list_envs()
         .into_iter()
         .find(|i| i.name == name)

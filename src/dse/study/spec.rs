@@ -63,12 +63,35 @@ pub struct SpaceSpec {
     pub real_bins: Option<usize>,
 }
 
+/// A study name becomes a folder name (`workspace/dse/<name>`), so it must be a plain name: no
+/// separators, no `..`, nothing absolute, so it cannot put the study anywhere else.
+pub fn check_plain_name(name: &str) -> Result<(), DseError> {
+    let plain = !name.is_empty()
+        && name.len() <= 100
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ' '));
+    if plain {
+        Ok(())
+    } else {
+        Err(DseError::BadStudy(format!(
+            "the study name `{name}` is not a plain name; use letters, digits, spaces, `-`, `_` and `.` only (it names the study's folder)"
+        )))
+    }
+}
+
 impl StudySpec {
     pub fn from_toml_str(text: &str, file: &str) -> Result<StudySpec, DseError> {
         let mut spec: StudySpec = toml::from_str(text).map_err(|e| DseError::Toml {
             file: file.into(),
             message: e.to_string(),
         })?;
+        // A name the file gives is checked; one taken from the file's own stem is a name already.
+        if let Some(name) = &spec.name {
+            check_plain_name(name)?;
+        }
         if spec.name.is_none() {
             let stem = std::path::Path::new(file)
                 .file_stem()
