@@ -4,6 +4,8 @@
 
 pub mod cli;
 pub mod error;
+pub mod eyeriss;
+pub mod mapper;
 pub mod mapping;
 pub mod model;
 pub mod nest;

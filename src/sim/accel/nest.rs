@@ -53,6 +53,8 @@ type OpSpace = Vec<PointSet>;
 #[derive(Clone, Default)]
 struct ElementState {
     last_point_set: Option<OpSpace>,
+    /// Per data space, the translation between the last two tiles (`None`: not known yet).
+    last_translation: Vec<Option<[i64; MAX_RANK]>>,
     access_stats: Vec<AccessStats>,
     max_size: Vec<u64>,
     link_transfers: Vec<u64>,
@@ -191,6 +193,7 @@ impl<'a> Analysis<'a> {
     fn new_state(&self) -> ElementState {
         ElementState {
             last_point_set: None,
+            last_translation: vec![None; self.nds],
             access_stats: vec![AccessStats::new(); self.nds],
             max_size: vec![0; self.nds],
             link_transfers: vec![0; self.nds],
@@ -275,13 +278,40 @@ impl<'a> Analysis<'a> {
                 state.max_size[pv] = state.max_size[pv].max(s);
             }
         }
-        let saved = point_set.clone();
-        if let Some(prev) = &state.last_point_set {
-            for pv in 0..point_set.len() {
-                point_set[pv].subtract(&prev[pv], ranks[pv]);
+        // Timeloop's reset on stride change: when the tile moves by a different vector than
+        // last time (a loop wrapped around), the level keeps nothing from before, because
+        // address generators cannot follow such a pattern; the whole tile is the delta.
+        let mut prev = state
+            .last_point_set
+            .take()
+            .unwrap_or_else(|| vec![PointSet::default(); point_set.len()]);
+        for pv in 0..point_set.len() {
+            let rank = ranks[pv];
+            let translation = if prev[pv].is_empty(rank) {
+                None
+            } else {
+                Some(prev[pv].translation(&point_set[pv], rank))
+            };
+            let zero = |t: &[i64; MAX_RANK]| t.iter().all(|&x| x == 0);
+            let keep = match (&translation, &state.last_translation[pv]) {
+                (None, _) => true,
+                (Some(t), _) if zero(t) => true,
+                (Some(t), None) => {
+                    state.last_translation[pv] = Some(*t);
+                    true
+                }
+                (Some(t), Some(p)) => t == p,
+            };
+            if keep {
+                let saved = point_set[pv].clone();
+                point_set[pv].subtract(&prev[pv], rank);
+                prev[pv] = saved;
+            } else {
+                prev[pv] = point_set[pv].clone();
+                state.last_translation[pv] = None;
             }
         }
-        state.last_point_set = Some(saved);
+        state.last_point_set = Some(prev);
         if self.storage_boundary[level] {
             self.space_stamp.pop();
         }
@@ -311,11 +341,10 @@ impl<'a> Analysis<'a> {
             self.cur_transform[dim] += scale;
             self.indices[level] += 1;
         }
-        // Timeloop 3.0.3's references match its extrapolation with the last iteration run
-        // (iterations 0, 1 scaled by n-2, and n-1): the tile left behind for the next outer
-        // iteration is the last one, not the second.
-        if num_iterations >= 3 {
-            let virtual_iterations = num_iterations - 2;
+        // Iterations 1..n-1 are extrapolated from iteration 1 (perfect factorization: Timeloop
+        // runs the last iteration only for imperfect factors or flattened problems).
+        if num_iterations >= 2 {
+            let virtual_iterations = num_iterations - 1;
             let saved_epochs = self.num_epochs;
             self.num_epochs *= virtual_iterations;
             let d = self.compute_deltas(level - 1);
@@ -323,18 +352,6 @@ impl<'a> Analysis<'a> {
             deltas.push((self.sizes(&d), virtual_iterations));
             self.cur_transform[dim] += scale * virtual_iterations as i64;
             self.indices[level] += virtual_iterations as i64;
-        }
-        if num_iterations >= 2 {
-            let d = self.compute_deltas(level - 1);
-            if num_iterations >= 3 {
-                if let Some(last) = deltas.last_mut() {
-                    last.1 += 1;
-                }
-            } else {
-                deltas.push((self.sizes(&d), 1));
-                self.cur_transform[dim] += scale;
-            }
-            self.indices[level] += 1;
         }
         self.cur_transform[dim] = saved_transform;
         if self.storage_boundary[level - 1] {
