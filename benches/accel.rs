@@ -57,19 +57,32 @@ fn cases() -> Vec<Case> {
 
 fn layer_evaluations(c: &mut Criterion) {
     let mut group = c.benchmark_group("timeloop_layer");
-    group.sample_size(30).measurement_time(Duration::from_secs(4));
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(4));
     for case in cases() {
-        let (arch, prob, map) =
-            load(&case.arch, &case.prob, &case.map, Some(&case.ert), Some(&case.art))
-                .expect("exercise loads");
+        let (arch, prob, map) = load(
+            &case.arch,
+            &case.prob,
+            &case.map,
+            Some(&case.ert),
+            Some(&case.art),
+        )
+        .expect("exercise loads");
         group.throughput(Throughput::Elements(1));
         group.bench_function(format!("in memory/{}", case.name), |b| {
             b.iter(|| evaluate("bench", &arch, &prob, &map).expect("evaluates"))
         });
         group.bench_function(format!("from files/{}", case.name), |b| {
             b.iter(|| {
-                run_files(&case.arch, &case.prob, &case.map, Some(&case.ert), Some(&case.art))
-                    .expect("evaluates")
+                run_files(
+                    &case.arch,
+                    &case.prob,
+                    &case.map,
+                    Some(&case.ert),
+                    Some(&case.art),
+                )
+                .expect("evaluates")
             })
         });
     }

@@ -190,7 +190,12 @@ pub fn map_space(arch: &Arch) -> MapSpace {
         }
         v
     };
-    let perm = |s: &str| s.chars().filter(|c| *c != ' ').map(|c| d(&c.to_string())).collect();
+    let perm = |s: &str| {
+        s.chars()
+            .filter(|c| *c != ' ')
+            .map(|c| d(&c.to_string()))
+            .collect()
+    };
     let keep = |names: &[&str]| {
         ["Weights", "Inputs", "Outputs"]
             .iter()

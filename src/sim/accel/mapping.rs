@@ -82,8 +82,9 @@ impl Mapping {
             let (fx, fy) = arch.fanout_xy(i);
             let sx: i64 = l.spatial.iter().filter(|s| s.x).map(|s| s.end).product();
             let sy: i64 = l.spatial.iter().filter(|s| !s.x).map(|s| s.end).product();
-            if sx as u64 > fx || sy as u64 > fy {
-                if (sx * sy) as u64 > fx * fy || fx * fy == 1 {
+            let over = sx as u64 > fx || sy as u64 > fy;
+            if over && ((sx * sy) as u64 > fx * fy || fx * fy == 1) {
+                {
                     return Err(AccelError::mapping(
                         path,
                         format!(
@@ -228,7 +229,7 @@ pub fn mapping_from_yaml(
                     }
                 }
                 let split = get(d, "split")
-                    .and_then(|v| scalar(v))
+                    .and_then(scalar)
                     .and_then(|s| s.parse::<usize>().ok())
                     .unwrap_or(perm.len());
                 // The permutation lists the innermost loop first.

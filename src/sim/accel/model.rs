@@ -167,8 +167,10 @@ pub fn evaluate(
         }
         let mut partition = tiles.last().map(|t| t.size).unwrap_or(0);
         for cur in (0..tiles.len().saturating_sub(1)).rev() {
-            if tiles[cur].partition_denominator != 0 {
-                partition = partition * tiles[cur].size / tiles[cur].partition_denominator;
+            if let Some(p) =
+                (partition * tiles[cur].size).checked_div(tiles[cur].partition_denominator)
+            {
+                partition = p;
             }
             tiles[cur].partition_size = partition;
         }
@@ -272,8 +274,8 @@ pub fn evaluate(
         let mut dss = Vec::with_capacity(nds);
         let mut used_capacity = 0u64;
         let (mut rd, mut wr) = (0.0, 0.0);
-        for pv in 0..nds {
-            let t = &per_ds[pv][li];
+        for (pv, tiles) in per_ds.iter().enumerate() {
+            let t = &tiles[li];
             let kept = mapping.levels[li].keep[pv] && t.size > 0;
             let vec = |x: u64| x.div_ceil(spec.block_size);
             let per_instance = if kept {

@@ -180,8 +180,8 @@ impl<'a> Analysis<'a> {
         for l in 0..n {
             self.vector_strides[l] = cur_scale.clone();
             cur_scale[self.loops[l].dim] *= self.loops[l].end;
-            for d in 0..ndims {
-                self.mold_high[l][d] = cur_scale[d] - 1;
+            for (slot, s) in self.mold_high[l].iter_mut().zip(&cur_scale) {
+                *slot = s - 1;
             }
         }
     }
@@ -406,8 +406,8 @@ impl<'a> Analysis<'a> {
                 chosen[pv] = with[pv].clone();
             }
         }
-        for pv in 0..self.nds {
-            for (k, v) in &chosen[pv] {
+        for (pv, c) in chosen.iter().enumerate() {
+            for (k, v) in c {
                 state.access_stats[pv].entry(*k).or_default().accesses += v.accesses;
             }
         }

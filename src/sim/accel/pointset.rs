@@ -123,9 +123,9 @@ impl PointSet {
 
     pub fn translate(&mut self, v: &[i64; MAX_RANK], rank: usize) {
         for b in &mut self.boxes {
-            for r in 0..rank {
-                b.min[r] += v[r];
-                b.max[r] += v[r];
+            for (r, dv) in v.iter().enumerate().take(rank) {
+                b.min[r] += dv;
+                b.max[r] += dv;
             }
         }
     }

@@ -239,8 +239,8 @@ pub fn problem_from_yaml(path: &str, root: &Value) -> Result<Problem, AccelError
                 ));
             }
             bounds[i] = val;
-        } else if coefficients.contains_key(&key) {
-            coefficients.insert(key, val);
+        } else if let Some(c) = coefficients.get_mut(&key) {
+            *c = val;
         } else {
             return Err(AccelError::invalid(
                 path,
