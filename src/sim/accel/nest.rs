@@ -201,7 +201,8 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    fn working_set(&self, level: usize, transform: &[i64]) -> OpSpace {
+    /// The data touched by the iteration box `lo..=hi` (problem coordinates), per data space.
+    fn project(&self, lo: &[i64], hi: &[i64]) -> OpSpace {
         self.prob
             .data_spaces
             .iter()
@@ -211,15 +212,13 @@ impl<'a> Analysis<'a> {
                 let mut max = [0i64; MAX_RANK];
                 for (r, terms) in ds.projection.iter().take(rank).enumerate() {
                     for &(coef, d) in terms {
-                        let lo = transform[d];
-                        let hi = transform[d] + self.mold_high[level][d];
-                        if coef < 0 {
-                            min[r] += hi * coef;
-                            max[r] += lo * coef;
+                        let (a, b) = if coef < 0 {
+                            (hi[d], lo[d])
                         } else {
-                            min[r] += lo * coef;
-                            max[r] += hi * coef;
-                        }
+                            (lo[d], hi[d])
+                        };
+                        min[r] += a * coef;
+                        max[r] += b * coef;
                     }
                     max[r] += 1;
                 }
@@ -228,28 +227,21 @@ impl<'a> Analysis<'a> {
             .collect()
     }
 
+    fn working_set(&self, level: usize, transform: &[i64]) -> OpSpace {
+        let hi: Vec<i64> = transform
+            .iter()
+            .zip(&self.mold_high[level])
+            .map(|(t, m)| t + m)
+            .collect();
+        self.project(transform, &hi)
+    }
+
     fn point_space(&self) -> OpSpace {
-        let ndims = self.prob.dims.len();
-        let mut p = vec![0i64; ndims];
+        let mut p = vec![0i64; self.prob.dims.len()];
         for (l, lp) in self.loops.iter().enumerate() {
             p[lp.dim] += self.vector_strides[l][lp.dim] * self.indices[l];
         }
-        self.prob
-            .data_spaces
-            .iter()
-            .zip(&self.ranks)
-            .map(|(ds, &rank)| {
-                let mut min = [0i64; MAX_RANK];
-                let mut max = [0i64; MAX_RANK];
-                for (r, terms) in ds.projection.iter().take(rank).enumerate() {
-                    for &(coef, d) in terms {
-                        min[r] += p[d] * coef;
-                    }
-                    max[r] = min[r] + 1;
-                }
-                PointSet::from_box(min, max)
-            })
-            .collect()
+        self.project(&p, &p)
     }
 
     fn compute_deltas(&mut self, level: usize) -> OpSpace {
