@@ -1,6 +1,7 @@
 //! Criterion benchmarks for `sim::accel`: evaluations per second of one layer's mapping with the
 //! Timeloop model semantics, in memory (what a search does) and from the YAML files (what one
-//! `timeloop-model` call does), on the exercises' 3-level spatial case and the Eyeriss-like layer.
+//! `timeloop-model` call does), on the exercises' 3-level spatial case and the Eyeriss-like layer,
+//! and one design point of the `timeloop` environment over AlexNet.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -89,5 +90,24 @@ fn layer_evaluations(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, layer_evaluations);
+/// One design point of the `timeloop` environment: every AlexNet layer mapped with 10 sampled
+/// mappings, i.e. 50 model evaluations plus the mapper's sampling.
+fn network_evaluation(c: &mut Criterion) {
+    let mut group = c.benchmark_group("timeloop_network");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(6));
+    let point = serde_json::json!({
+        "PE_ROWS": 12, "IFMAP_SPAD_DEPTH": 12, "WEIGHTS_SPAD_DEPTH": 192, "PSUM_SPAD_DEPTH": 16,
+        "SPAD_BANDWIDTH": 2, "GLB_DEPTH": 16384, "GLB_BANDWIDTH": 16
+    });
+    group.bench_function("alexnet, 5 layers x 10 mappings", |b| {
+        b.iter(|| {
+            l2mac::dse::evaluate("timeloop?network=alexnet&samples=10", &point).expect("evaluates")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, layer_evaluations, network_evaluation);
 criterion_main!(benches);

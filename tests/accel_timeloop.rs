@@ -407,3 +407,41 @@ fn ex06_eyeriss_like_vgg02_layer5_mapper_optimum_evaluated() {
         "timeloop-mapper",
     );
 }
+
+#[test]
+fn cli_json_has_cycles_energy_area_and_per_level_energy() {
+    use l2mac::sim::accel::cli::{run, OutputFormat, SimTimeloopArgs};
+    let d = "01-model-conv1d-2level";
+    let args = SimTimeloopArgs {
+        arch: ex(&format!("{d}/arch/2level.arch.yaml")),
+        problem: ex(&format!("{d}/prob/conv1d.prob.yaml")),
+        mapping: ex(&format!("{d}/map/conv1d-2level-ws.map.yaml")),
+        ert: Some(ex(&format!("{d}/ref-output/ws/timeloop-model.ERT.yaml"))),
+        art: Some(ex(&format!("{d}/ref-output/ws/timeloop-model.ART.yaml"))),
+        format: OutputFormat::Json,
+    };
+    let mut out = Vec::new();
+    run(&args, &mut out).expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
+    assert_eq!(v["cycles"], 48);
+    // Timeloop: "Total topology energy: 355.66 pJ", "Total topology area: 748186.09 um^2".
+    assert!((v["energy_pj"].as_f64().unwrap_or(0.0) - 355.66).abs() < 0.005);
+    assert!((v["area_um2"].as_f64().unwrap_or(0.0) - 748186.09).abs() < 0.005);
+    let mm = &v["energy_per_level"]["MainMemory"];
+    assert!((mm["data_spaces"]["Inputs"].as_f64().unwrap_or(0.0) - 119.63).abs() < 0.005);
+    let mut text = Vec::new();
+    run(
+        &SimTimeloopArgs {
+            format: OutputFormat::Text,
+            ..args
+        },
+        &mut text,
+    )
+    .expect("runs");
+    let text = String::from_utf8_lossy(&text);
+    assert!(text.contains("=== MainMemory ==="), "{text}");
+    assert!(
+        text.contains("Scalar fills (per-instance)              : 18"),
+        "{text}"
+    );
+}
