@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod error;
 pub mod eyeriss;
+pub mod maestro;
 pub mod mapper;
 pub mod mapping;
 pub mod model;
