@@ -42,6 +42,8 @@ enum Command {
 enum SimCommand {
     /// DRAMSys 4.0 compatible DDR3 memory-controller simulation (one run, or --batch CONFIGS.csv).
     Dram(l2mac::sim::dram::cli::SimDramArgs),
+    /// Timeloop v3 model semantics: ARCH.yaml PROB.yaml MAP.yaml with Accelergy ERT/ART tables.
+    Timeloop(l2mac::sim::accel::cli::SimTimeloopArgs),
 }
 
 /// The error and its causes, each cause once: many of our errors already quote their source
@@ -102,6 +104,13 @@ fn main() -> std::process::ExitCode {
             Command::Sim(SimCommand::Dram(args)) => tokio::task::spawn_blocking(move || {
                 let mut out = std::io::stdout().lock();
                 l2mac::sim::dram::cli::run(&args, &mut out).map(|()| ExitCode::Success)
+            })
+            .await
+            .map_err(anyhow::Error::from)
+            .and_then(|r| r.map_err(anyhow::Error::from)),
+            Command::Sim(SimCommand::Timeloop(args)) => tokio::task::spawn_blocking(move || {
+                let mut out = std::io::stdout().lock();
+                l2mac::sim::accel::cli::run(&args, &mut out).map(|()| ExitCode::Success)
             })
             .await
             .map_err(anyhow::Error::from)

@@ -1,2 +1,3 @@
 //! Native simulator backends: plain libraries with a config struct in and a stats struct out.
+pub mod accel;
 pub mod dram;

@@ -4,6 +4,7 @@
 pub mod analytic;
 pub mod dram;
 pub mod proxy;
+pub mod timeloop;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -67,7 +68,7 @@ pub fn list_envs() -> Vec<EnvInfo> {
 
 /// Environments over the native simulators.
 fn extra_envs() -> Vec<EnvInfo> {
-    vec![dram::info()]
+    vec![dram::info(), timeloop::info()]
 }
 
 /// Builds an environment by name; `options` are the remaining keys of the study's `[env]` table.
@@ -80,6 +81,9 @@ pub fn make_env(name: &str, options: &toml::Table) -> Result<Arc<dyn Environment
         return Ok(env);
     }
     if let Some(env) = dram::make(name, options)? {
+        return Ok(env);
+    }
+    if let Some(env) = timeloop::make(name, options)? {
         return Ok(env);
     }
     Err(DseError::UnknownEnv {
