@@ -7,6 +7,7 @@ pub mod config;
 pub mod control;
 pub mod domain;
 pub mod dse;
+pub mod edit;
 pub mod exec;
 pub mod integrity;
 pub mod llm;

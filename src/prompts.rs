@@ -36,6 +36,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "text_outline_step.md",
     "text_unit_step.md",
     "text_review_step.md",
+    "bench_plain_system.md",
+    "bench_plain_user.md",
 );
 
 fn engine() -> Result<&'static Tera, PromptError> {
