@@ -330,6 +330,8 @@ impl StepAgent {
         self.restarts += 1;
         self.pending_calls.clear();
         self.recent_hashes.clear();
+        // The ids name results of the old context only.
+        self.no_change_calls.clear();
         self.phase = AgentPhase::Working;
     }
 }

@@ -6,7 +6,6 @@ use serde_json::Value;
 
 use super::state::STATE_VERSION;
 use crate::domain::{self, DomainKind, StepKind};
-use crate::tools::{interface, testfile};
 
 /// The sentence of `prompts/text_unit_step.md` (version 1) that marked a chapter step.
 const V1_CHAPTER_MARK: &str = "call `write_chapter` with that path";
@@ -41,13 +40,17 @@ pub fn migrate(mut state: Value) -> Result<Value, String> {
         .get_mut("plan")
         .and_then(Value::as_array_mut)
         .ok_or("run.json has no `plan` list")?;
-    for (index, step) in steps.iter_mut().enumerate() {
-        let text = step
-            .get("text")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        let kind = v1_kind(domain, &task, &text, index, max_steps);
+    let texts: Vec<String> = steps
+        .iter()
+        .map(|step| {
+            step.get("text")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    let kinds = v1_kinds(domain, &task, texts, max_steps);
+    for (step, kind) in steps.iter_mut().zip(kinds) {
         let kind = serde_json::to_value(kind).map_err(|e| e.to_string())?;
         if let Some(obj) = step.as_object_mut() {
             obj.insert("kind".into(), kind);
@@ -63,31 +66,29 @@ pub fn migrate(mut state: Value) -> Result<Value, String> {
     Ok(state)
 }
 
-/// What version 1 decided from a step's text: code steps by the files and promised names it
-/// names; text steps by position and by the chapter instruction's wording.
-fn v1_kind(domain: DomainKind, task: &str, text: &str, index: usize, max_steps: usize) -> StepKind {
-    match domain {
-        DomainKind::Code | DomainKind::Dse => {
-            let deliverables = domain::files_named_in(text);
-            let promised = domain::promised_in(&interface::promised_names(task), text);
-            if domain == DomainKind::Dse {
-                return StepKind::Study {
-                    deliverables,
-                    promised,
-                };
-            }
-            StepKind::Code {
-                tests: testfile::test_files_among(&deliverables),
-                deliverables,
-                promised,
-            }
-        }
-        DomainKind::Text if index == 0 => StepKind::Outline {
-            max_units: domain::max_units(max_steps),
-        },
-        DomainKind::Text if text.contains(V1_CHAPTER_MARK) => v1_chapter(text),
-        DomainKind::Text => StepKind::Review,
+/// What version 1 decided from each step's text. Code and dse steps were read as the planner's
+/// steps still are (the files and promised names they name), so their domain reads them again;
+/// text steps by position and by the chapter instruction's wording.
+fn v1_kinds(domain: DomainKind, task: &str, texts: Vec<String>, max_steps: usize) -> Vec<StepKind> {
+    if domain != DomainKind::Text {
+        return domain
+            .domain()
+            .steps_from_planner(texts, task)
+            .into_iter()
+            .map(|step| step.kind)
+            .collect();
     }
+    texts
+        .iter()
+        .enumerate()
+        .map(|(index, text)| match index {
+            0 => StepKind::Outline {
+                max_units: domain::max_units(max_steps),
+            },
+            _ if text.contains(V1_CHAPTER_MARK) => v1_chapter(text),
+            _ => StepKind::Review,
+        })
+        .collect()
 }
 
 /// "Write `FILE`: call `write_chapter` ... (`S1`, `S2`), about N words in all; l2mac adds the

@@ -20,24 +20,12 @@ impl Domain for CodeDomain {
         DomainKind::Code
     }
 
-    fn first_steps(&self, _max_steps: usize) -> Result<Option<Vec<NewStep>>, DomainError> {
-        Ok(None)
-    }
-
     fn steps_from_planner(&self, texts: Vec<String>, task: &str) -> Vec<NewStep> {
-        let promised = interface::promised_names(task);
-        texts
-            .into_iter()
-            .map(|text| {
-                let deliverables = files_named_in(&text);
-                let kind = StepKind::Code {
-                    tests: testfile::test_files_among(&deliverables),
-                    promised: promised_in(&promised, &text),
-                    deliverables,
-                };
-                NewStep { text, kind }
-            })
-            .collect()
+        planned_steps(texts, task, |deliverables, promised| StepKind::Code {
+            tests: testfile::test_files_among(&deliverables),
+            deliverables,
+            promised,
+        })
     }
 
     fn tools(&self, kind: &StepKind, profile: &ModelProfile) -> ToolRegistry {
@@ -87,6 +75,23 @@ impl Domain for CodeDomain {
             ..PromptParts::default()
         })
     }
+}
+
+/// The planner's step texts as steps whose kind `make` builds from the files each names and the
+/// promised names it mentions: the one place a step's text is read, when the step is made.
+pub(super) fn planned_steps(
+    texts: Vec<String>,
+    task: &str,
+    make: impl Fn(Vec<String>, Vec<Promised>) -> StepKind,
+) -> Vec<NewStep> {
+    let promised = interface::promised_names(task);
+    texts
+        .into_iter()
+        .map(|text| NewStep {
+            kind: make(files_named_in(&text), promised_in(&promised, &text)),
+            text,
+        })
+        .collect()
 }
 
 /// The tools of every code step, in the order the model sees them.

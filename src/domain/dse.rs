@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::code::{code_tools, files_named_in, promised_in};
+use super::code::{code_tools, planned_steps};
 use super::{files_and_names, Domain, DomainError, DomainKind, NewStep, PromptParts, StepKind};
 use crate::profile::ModelProfile;
 use crate::prompts;
 use crate::store::FileStore;
 use crate::tools::{
-    interface, DseDescribeEnv, DseEvaluate, DseListEnvs, DseRunStudy, StepScope, Tool, ToolRegistry,
+    DseDescribeEnv, DseEvaluate, DseListEnvs, DseRunStudy, StepScope, Tool, ToolRegistry,
 };
 
 pub struct DseDomain;
@@ -23,22 +23,11 @@ impl Domain for DseDomain {
         DomainKind::Dse
     }
 
-    fn first_steps(&self, _max_steps: usize) -> Result<Option<Vec<NewStep>>, DomainError> {
-        Ok(None)
-    }
-
     fn steps_from_planner(&self, texts: Vec<String>, task: &str) -> Vec<NewStep> {
-        let promised = interface::promised_names(task);
-        texts
-            .into_iter()
-            .map(|text| NewStep {
-                kind: StepKind::Study {
-                    deliverables: files_named_in(&text),
-                    promised: promised_in(&promised, &text),
-                },
-                text,
-            })
-            .collect()
+        planned_steps(texts, task, |deliverables, promised| StepKind::Study {
+            deliverables,
+            promised,
+        })
     }
 
     fn tools(&self, _kind: &StepKind, _profile: &ModelProfile) -> ToolRegistry {

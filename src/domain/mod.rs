@@ -153,8 +153,10 @@ pub trait Domain: Send + Sync {
     fn kind(&self) -> DomainKind;
 
     /// The run's first steps when the domain plans them itself (text: the outline step); `None`
-    /// asks the planner model.
-    fn first_steps(&self, max_steps: usize) -> Result<Option<Vec<NewStep>>, DomainError>;
+    /// (the default) asks the planner model.
+    fn first_steps(&self, _max_steps: usize) -> Result<Option<Vec<NewStep>>, DomainError> {
+        Ok(None)
+    }
 
     /// The planner's step texts as steps of this domain.
     fn steps_from_planner(&self, texts: Vec<String>, task: &str) -> Vec<NewStep>;
