@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{files_and_names, Domain, DomainError, DomainKind, NewStep, PromptParts, StepKind};
+use super::{deliverables_scope, Domain, DomainError, DomainKind, NewStep, PromptParts, StepKind};
 use crate::profile::ModelProfile;
 use crate::store::{FileStore, StoreError};
 use crate::tools::interface::Promised;
@@ -40,14 +40,7 @@ impl Domain for CodeDomain {
     }
 
     fn scope(&self, kind: &StepKind, _max_steps: usize) -> StepScope {
-        match kind {
-            StepKind::Code {
-                deliverables,
-                promised,
-                ..
-            } => files_and_names(deliverables, promised),
-            _ => StepScope::default(),
-        }
+        deliverables_scope(kind)
     }
 
     fn prompt_parts(

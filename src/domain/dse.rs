@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::code::{code_tools, planned_steps};
-use super::{files_and_names, Domain, DomainError, DomainKind, NewStep, PromptParts, StepKind};
+use super::{deliverables_scope, Domain, DomainError, DomainKind, NewStep, PromptParts, StepKind};
 use crate::profile::ModelProfile;
 use crate::prompts;
 use crate::store::FileStore;
@@ -40,13 +40,7 @@ impl Domain for DseDomain {
     }
 
     fn scope(&self, kind: &StepKind, _max_steps: usize) -> StepScope {
-        match kind {
-            StepKind::Study {
-                deliverables,
-                promised,
-            } => files_and_names(deliverables, promised),
-            _ => StepScope::default(),
-        }
+        deliverables_scope(kind)
     }
 
     fn prompt_parts(

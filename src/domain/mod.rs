@@ -194,11 +194,23 @@ pub trait Domain: Send + Sync {
     }
 }
 
-/// The scope every code-like step has: its files must exist and its promised names be defined.
-fn files_and_names(deliverables: &[String], promised: &[Promised]) -> StepScope {
-    StepScope {
-        expected_files: deliverables.to_vec(),
-        expected_names: promised.to_vec(),
-        checker: Checker::Commands,
+/// The scope of a code or study step: its files must exist and its promised names be defined.
+/// Other kinds gate on the checks alone.
+fn deliverables_scope(kind: &StepKind) -> StepScope {
+    match kind {
+        StepKind::Code {
+            deliverables,
+            promised,
+            ..
+        }
+        | StepKind::Study {
+            deliverables,
+            promised,
+        } => StepScope {
+            expected_files: deliverables.clone(),
+            expected_names: promised.clone(),
+            checker: Checker::Commands,
+        },
+        _ => StepScope::default(),
     }
 }
