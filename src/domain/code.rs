@@ -8,8 +8,7 @@ use crate::profile::ModelProfile;
 use crate::store::{FileStore, StoreError};
 use crate::tools::interface::Promised;
 use crate::tools::{
-    interface, testfile, DeleteFiles, EditFile, ListFiles, ReadFiles, RunChecks, StepComplete,
-    StepScope, Tool, ToolRegistry, WriteFiles, WriteTests,
+    interface, step_tool_list, testfile, StepScope, Tool, ToolRegistry, WriteTests,
 };
 
 pub struct CodeDomain;
@@ -35,7 +34,7 @@ impl Domain for CodeDomain {
         if writes_tests && profile.write_tests_tool {
             tools.push(Arc::new(WriteTests));
         }
-        tools.extend(code_tools());
+        tools.extend(step_tool_list());
         ToolRegistry::of(tools)
     }
 
@@ -85,19 +84,6 @@ pub(super) fn planned_steps(
             text,
         })
         .collect()
-}
-
-/// The tools of every code step, in the order the model sees them.
-pub(super) fn code_tools() -> Vec<Arc<dyn Tool>> {
-    vec![
-        Arc::new(WriteFiles),
-        Arc::new(EditFile),
-        Arc::new(ReadFiles),
-        Arc::new(RunChecks),
-        Arc::new(StepComplete),
-        Arc::new(ListFiles),
-        Arc::new(DeleteFiles),
-    ]
 }
 
 /// Files named (not shown) at most in a step's prompt.

@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::code::{code_tools, planned_steps};
+use super::code::planned_steps;
 use super::{deliverables_scope, Domain, DomainError, DomainKind, NewStep, PromptParts, StepKind};
 use crate::profile::ModelProfile;
 use crate::prompts;
 use crate::store::FileStore;
 use crate::tools::{
-    DseDescribeEnv, DseEvaluate, DseListEnvs, DseRunStudy, StepScope, Tool, ToolRegistry,
+    step_tool_list, DseDescribeEnv, DseEvaluate, DseListEnvs, DseRunStudy, StepScope, Tool,
+    ToolRegistry,
 };
 
 pub struct DseDomain;
@@ -31,7 +32,7 @@ impl Domain for DseDomain {
     }
 
     fn tools(&self, _kind: &StepKind, _profile: &ModelProfile) -> ToolRegistry {
-        let mut tools: Vec<Arc<dyn Tool>> = code_tools();
+        let mut tools: Vec<Arc<dyn Tool>> = step_tool_list();
         tools.push(Arc::new(DseListEnvs));
         tools.push(Arc::new(DseDescribeEnv));
         tools.push(Arc::new(DseEvaluate));

@@ -185,6 +185,20 @@ pub fn parse_args<T: DeserializeOwned>(tool: &str, args: Value) -> Result<T, Too
     })
 }
 
+/// The tools of an instruction step, in the order the model sees them; domains add their own
+/// before or after.
+pub fn step_tool_list() -> Vec<Arc<dyn Tool>> {
+    vec![
+        Arc::new(WriteFiles),
+        Arc::new(EditFile),
+        Arc::new(ReadFiles),
+        Arc::new(RunChecks),
+        Arc::new(StepComplete),
+        Arc::new(ListFiles),
+        Arc::new(DeleteFiles),
+    ]
+}
+
 /// Tools in registration order: the order is what the model sees, and small models lean towards
 /// the first tools listed, so the common ones come first.
 #[derive(Clone, Default)]
@@ -195,15 +209,7 @@ pub struct ToolRegistry {
 impl ToolRegistry {
     /// The tools of an instruction step.
     pub fn step_tools() -> Self {
-        let mut r = Self::default();
-        r.register(Arc::new(WriteFiles));
-        r.register(Arc::new(EditFile));
-        r.register(Arc::new(ReadFiles));
-        r.register(Arc::new(RunChecks));
-        r.register(Arc::new(StepComplete));
-        r.register(Arc::new(ListFiles));
-        r.register(Arc::new(DeleteFiles));
-        r
+        Self::of(step_tool_list())
     }
 
     /// A registry of `tools`, in this order.
