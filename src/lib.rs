@@ -14,6 +14,7 @@ pub mod llm;
 pub mod lockfile;
 pub mod profile;
 pub mod prompts;
+pub mod rate;
 pub mod secrets;
 pub mod sim;
 pub mod store;

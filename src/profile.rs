@@ -81,6 +81,33 @@ impl Default for WriteGuards {
     }
 }
 
+/// How a code step's files reach the store: through tool calls (`write_files`, code inside a
+/// JSON string) or as plain text the control unit reads (a path line and a fenced block, or
+/// SEARCH/REPLACE blocks; `crate::edit`). Small models write far better code in plain text
+/// (issue 13): a JSON string turned their indentation and class headers into nonsense.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum EditFormat {
+    /// Native or text-mode tool calls (the only format before issue 13, so the serde default).
+    #[default]
+    Tools,
+    /// Whole files and SEARCH/REPLACE blocks in the reply; no JSON from the model.
+    Blocks,
+}
+
+impl std::str::FromStr for EditFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "tools" => Ok(EditFormat::Tools),
+            "blocks" => Ok(EditFormat::Blocks),
+            other => Err(format!(
+                "unknown edit format `{other}`: use `tools` or `blocks`"
+            )),
+        }
+    }
+}
+
 /// How one model family is driven. Saved in run.json, so a resumed run is driven the same way.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelProfile {
@@ -105,6 +132,18 @@ pub struct ModelProfile {
     /// A turn whose writes all changed nothing ends the step as if `step_complete` were called
     /// (a small model that rewrites its files believes it is done but rarely says so).
     pub end_on_repeated_write: bool,
+    /// How code steps write files. Runs saved before issue 13 have no such field: tools.
+    #[serde(default)]
+    pub edit_format: EditFormat,
+    /// Plain-text candidates sampled (at spread temperatures) for a code step's first reply; the
+    /// one that best passes the step's checks and the task's stated examples is kept. 1 = no
+    /// sampling. Only used with `EditFormat::Blocks`.
+    #[serde(default = "one")]
+    pub candidates: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl ModelProfile {
@@ -121,6 +160,8 @@ impl ModelProfile {
             test_hints: true,
             loop_restarts: 2,
             end_on_repeated_write: true,
+            edit_format: EditFormat::Blocks,
+            candidates: 3,
         }
     }
 
@@ -137,6 +178,8 @@ impl ModelProfile {
             test_hints: false,
             loop_restarts: 0,
             end_on_repeated_write: false,
+            edit_format: EditFormat::Tools,
+            candidates: 1,
         }
     }
 

@@ -38,6 +38,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "text_review_step.md",
     "bench_plain_system.md",
     "bench_plain_user.md",
+    "step_system_blocks.md",
+    "no_edit.md",
 );
 
 fn engine() -> Result<&'static Tera, PromptError> {

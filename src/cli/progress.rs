@@ -109,6 +109,20 @@ impl EventSink for Bars {
                 preview,
                 ..
             } => self.println(format!("  {tool}: {preview}")),
+            Event::EditsApplied {
+                step,
+                is_error: true,
+                preview,
+            } => self.println(format!("  step {}: {preview}", step + 1)),
+            Event::CandidatesScored { step, scores, kept } if scores.len() > 1 => {
+                self.println(format!(
+                    "  step {}: kept candidate {} of {} ({})",
+                    step + 1,
+                    kept + 1,
+                    scores.len(),
+                    scores.get(*kept).map(String::as_str).unwrap_or_default()
+                ))
+            }
             Event::ContextRestart { step, restart } => self.println(format!(
                 "  step {}: context full, restarted from a summary ({restart})",
                 step + 1

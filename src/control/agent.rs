@@ -12,7 +12,7 @@ use super::hooks::{self, LoopAction};
 use super::state::RunSettings;
 use crate::llm::tokens::TokenCounter;
 use crate::llm::{ChatRequest, ChatResponse, Message, Role, ToolCall, ToolChoice, ToolSpec};
-use crate::profile::ModelProfile;
+use crate::profile::{EditFormat, ModelProfile};
 use crate::tools::{Effect, ToolOutput};
 
 /// Identical replies in a row that count as a loop.
@@ -46,6 +46,15 @@ pub enum AgentPhase {
 pub enum Next {
     CallModel(ChatRequest),
     CallTools(Vec<ToolCall>),
+    /// Plain-text format: read the reply as file edits, apply them, run the checks and answer
+    /// with [`StepAgent::on_edit_results`].
+    ApplyEdits(String),
+    /// A plain-text step's first reply: ask `request` once per temperature, keep the candidate
+    /// that best passes the step's checks and feed it back with `on_model_response`.
+    Sample {
+        request: ChatRequest,
+        temperatures: Vec<f32>,
+    },
     /// Build a fresh context (system + step prompt with `carry`) and call `restart`.
     Restart {
         carry: String,
@@ -77,6 +86,12 @@ pub struct StepAgent {
     /// Calls whose result changed nothing (a repeated write): not worth carrying after a loop.
     #[serde(default)]
     no_change_calls: Vec<String>,
+    /// How this step's files are written; saved, so a resumed step keeps its format.
+    #[serde(default)]
+    pub format: EditFormat,
+    /// A plain-text reply not yet applied (saved so a killed run applies it on resume).
+    #[serde(default)]
+    pub pending_reply: Option<String>,
 }
 
 /// Events the machine wants reported; the runner turns them into UI events.
@@ -112,7 +127,15 @@ impl StepAgent {
             carry_nudge: None,
             loop_restarts: 0,
             no_change_calls: Vec::new(),
+            format: EditFormat::Tools,
+            pending_reply: None,
         }
+    }
+
+    /// A step whose files come as plain-text blocks in the model's replies.
+    pub fn with_format(mut self, format: EditFormat) -> Self {
+        self.format = format;
+        self
     }
 
     /// Keeps the prompt under the window: first elide old tool outputs (never separating a call
@@ -125,7 +148,10 @@ impl StepAgent {
     ) -> Vec<Notice> {
         let mut notices = Vec::new();
         // Pending calls run first: summarising now would drop them (and their effects).
-        if self.phase != AgentPhase::Working || !self.pending_calls.is_empty() {
+        if self.phase != AgentPhase::Working
+            || !self.pending_calls.is_empty()
+            || self.pending_reply.is_some()
+        {
             return notices;
         }
         let limit = context::budget(settings);
@@ -199,6 +225,9 @@ impl StepAgent {
         if !self.pending_calls.is_empty() {
             return Next::CallTools(self.pending_calls.clone());
         }
+        if let Some(reply) = &self.pending_reply {
+            return Next::ApplyEdits(reply.clone());
+        }
         if self.turns >= settings.max_turns_per_step {
             return Next::Failed(format!(
                 "the step used its {} turns without completing",
@@ -210,13 +239,27 @@ impl StepAgent {
         } else {
             settings.temperature
         };
-        Next::CallModel(ChatRequest {
+        let blocks = self.format == EditFormat::Blocks;
+        let request = ChatRequest {
             messages: self.messages.clone(),
-            tools: tools.to_vec(),
-            tool_choice: ToolChoice::Auto,
+            // Plain text: no tool schema in the prompt, nothing for the model to wrap code in.
+            tools: if blocks { Vec::new() } else { tools.to_vec() },
+            tool_choice: if blocks {
+                ToolChoice::None
+            } else {
+                ToolChoice::Auto
+            },
             temperature,
             max_tokens: settings.max_output_tokens,
-        })
+        };
+        let candidates = settings.profile.candidates as usize;
+        if blocks && candidates > 1 && self.turns == 0 && self.restarts == 0 {
+            return Next::Sample {
+                request,
+                temperatures: candidate_temperatures(settings.temperature, candidates),
+            };
+        }
+        Next::CallModel(request)
     }
 
     /// Feeds a model response. `nudges` are the texts to send when the model called no tool or
@@ -237,6 +280,11 @@ impl StepAgent {
         self.hot_turns = self.hot_turns.saturating_sub(1);
         let mut message = response.message;
         message.role = Role::Assistant;
+        if self.format == EditFormat::Blocks {
+            // No tools were offered; a call the server made up anyway would sit in the history
+            // without a result.
+            message.tool_calls.clear();
+        }
         let hash = reply_hash(&message);
         self.recent_hashes.push(hash);
         if self.recent_hashes.len() > LOOP_REPEATS * MAX_LOOP_PERIOD {
@@ -258,6 +306,7 @@ impl StepAgent {
                 self.loop_restarts += 1;
                 self.messages.pop();
                 self.pending_calls.clear();
+                self.pending_reply = None;
                 self.carry = Some(self.loop_carry(&nudges.loop_nudge));
                 self.phase = AgentPhase::NeedsRestart;
                 notices.push(Notice::RestartNeeded {
@@ -266,7 +315,14 @@ impl StepAgent {
                 return notices;
             }
         }
-        if no_calls {
+        if self.format == EditFormat::Blocks {
+            // The reply is the edit; the control unit answers it after applying it.
+            let reply = self.messages.last().map(|m| m.content.clone());
+            self.pending_reply = reply;
+            if looping {
+                self.carry_nudge = Some(nudges.loop_nudge.clone());
+            }
+        } else if no_calls {
             let text = if looping {
                 &nudges.loop_nudge
             } else {
@@ -324,11 +380,28 @@ impl StepAgent {
         }
     }
 
+    /// The control unit's answer to a plain-text reply: what the edits did and what the checks
+    /// said, or `done` with the step's summary when its files exist and the checks pass.
+    pub fn on_edit_results(&mut self, feedback: String, done: Option<String>) {
+        self.pending_reply = None;
+        match done {
+            Some(summary) => self.phase = AgentPhase::Done { summary },
+            None => {
+                let mut text = feedback;
+                if let Some(nudge) = self.carry_nudge.take() {
+                    text = format!("{text}\n\n{nudge}");
+                }
+                self.messages.push(Message::user(text));
+            }
+        }
+    }
+
     /// Starts over with a fresh context after a summary.
     pub fn restart(&mut self, fresh: Vec<Message>) {
         self.messages = fresh;
         self.restarts += 1;
         self.pending_calls.clear();
+        self.pending_reply = None;
         self.recent_hashes.clear();
         // The ids name results of the old context only.
         self.no_change_calls.clear();
@@ -341,6 +414,18 @@ impl StepAgent {
 pub struct Nudges {
     pub no_tool: String,
     pub loop_nudge: String,
+}
+
+/// The first candidate at the run's own temperature (so a temperature-0 run still has its
+/// greedy answer among them), the rest spread up to 0.9.
+fn candidate_temperatures(base: f32, n: usize) -> Vec<f32> {
+    let mut out = vec![base];
+    let others = n.saturating_sub(1);
+    for i in 0..others {
+        let t = 0.5 + 0.4 * (i as f32) / (others.max(2) - 1) as f32;
+        out.push((t * 100.0).round() / 100.0);
+    }
+    out
 }
 
 fn reply_hash(m: &Message) -> u64 {

@@ -34,6 +34,18 @@ pub enum Event {
         is_error: bool,
         preview: String,
     },
+    /// A plain-text reply was applied to the files (and the checks run on them).
+    EditsApplied {
+        step: usize,
+        is_error: bool,
+        preview: String,
+    },
+    /// A plain-text step's first replies were scored; `kept` indexes `scores`.
+    CandidatesScored {
+        step: usize,
+        scores: Vec<String>,
+        kept: usize,
+    },
     ContextCompacted {
         step: usize,
         elided_results: usize,

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::agent::{Next, Notice, Nudges, StepAgent};
+use super::agent::{AgentPhase, Next, Notice, Nudges, StepAgent};
+use super::blocks;
 use super::events::{Event, EventSink};
 use super::hooks::{self, AfterTool};
 use super::persist::RunDir;
@@ -322,6 +323,7 @@ impl<'a> Runner<'a> {
     /// Runs one step to Done or Failed. `Ok(false)` when a global budget stopped it midway.
     async fn run_step(&mut self, index: usize) -> Result<bool, ControlError> {
         let total = self.state.plan.len();
+        let kind = self.state.plan[index].kind.clone();
         let mut agent = match self.state.current.take() {
             Some(agent) if agent.step_index == index => agent,
             _ => {
@@ -329,13 +331,13 @@ impl<'a> Runner<'a> {
                 self.dir.save_step_start(index, &snapshot)?;
                 let fresh = self.fresh_context(index, None)?;
                 self.state.plan[index].status = StepStatus::Running;
-                StepAgent::new(index, fresh)
+                let format = self.domain.edit_format(&kind, &self.state.settings.profile);
+                StepAgent::new(index, fresh).with_format(format)
             }
         };
-        let kind = self.state.plan[index].kind.clone();
-        let ctx = self
-            .ctx
-            .for_step(self.domain.scope(&kind, self.state.settings.max_steps));
+        let mut scope = self.domain.scope(&kind, self.state.settings.max_steps);
+        scope.format = agent.format;
+        let ctx = self.ctx.for_step(scope);
         let tools = self.domain.tools(&kind, &self.state.settings.profile);
         self.save_with(&agent)?;
         self.emit(Event::StepStarted {
@@ -349,6 +351,7 @@ impl<'a> Runner<'a> {
             loop_nudge: prompts::render("loop_nudge.md", &json!({"repeats": 3}))?,
         };
         let summarise = prompts::render("summarise.md", &json!({}))?;
+        let no_edit = prompts::render("no_edit.md", &json!({}))?;
         let specs = tools.specs();
         loop {
             for notice in agent.manage_context(&self.state.settings, &specs, &self.counter) {
@@ -360,12 +363,12 @@ impl<'a> Runner<'a> {
                         self.save_with(&agent)?;
                         return Ok(false);
                     }
+                    let summarising = agent.phase == AgentPhase::Summarising;
                     match self.call_model(Some(index), &request).await {
                         Ok(response) => {
                             let step = &mut self.state.plan[index];
                             step.prompt_tokens += response.usage.prompt_tokens;
                             step.completion_tokens += response.usage.completion_tokens;
-                            let summarising = request.tool_choice == ToolChoice::None;
                             if !summarising {
                                 self.state.totals.turns += 1;
                                 step.turns += 1;
@@ -417,6 +420,47 @@ impl<'a> Runner<'a> {
                     agent.on_tool_results(results);
                     self.save_with(&agent)?;
                 }
+                Next::Sample {
+                    request,
+                    temperatures,
+                } => {
+                    if self.budget_exhausted() {
+                        self.save_with(&agent)?;
+                        return Ok(false);
+                    }
+                    match self.sample(index, &ctx, &request, &temperatures).await {
+                        Ok(response) => {
+                            self.state.totals.turns += 1;
+                            self.state.plan[index].turns += 1;
+                            let profile = &self.state.settings.profile;
+                            for notice in agent.on_model_response(response, &nudges, profile) {
+                                self.notice(index, notice);
+                            }
+                        }
+                        Err(ControlError::Llm(LlmError::ContextLength(_))) => {
+                            agent.on_context_overflow(&self.state.settings);
+                        }
+                        Err(e) => {
+                            self.save_with(&agent)?;
+                            return Err(e);
+                        }
+                    }
+                    self.save_with(&agent)?;
+                }
+                Next::ApplyEdits(reply) => {
+                    let applied = blocks::apply_reply(&ctx, &reply, &no_edit).await?;
+                    self.dir
+                        .append_transcript(&json!({"ts": now(), "step": index + 1,
+                        "kind": "edits", "is_error": applied.is_error, "done": applied.done,
+                        "feedback": applied.feedback}))?;
+                    self.emit(Event::EditsApplied {
+                        step: index,
+                        is_error: applied.is_error,
+                        preview: applied.preview.chars().take(160).collect(),
+                    });
+                    agent.on_edit_results(applied.feedback, applied.done);
+                    self.save_with(&agent)?;
+                }
                 Next::Restart { carry } => {
                     let fresh = self.fresh_context(index, Some(&carry))?;
                     agent.restart(fresh);
@@ -439,6 +483,59 @@ impl<'a> Runner<'a> {
                 }
             }
         }
+    }
+
+    /// A plain-text step's first reply, sampled once per temperature: each candidate is scored on
+    /// a scratch copy of the project (`blocks::score`) and the best kept. Sampling stops early
+    /// at a candidate with nothing left to gain, so a model that gets it right pays for one call.
+    async fn sample(
+        &mut self,
+        index: usize,
+        ctx: &ToolContext,
+        request: &ChatRequest,
+        temperatures: &[f32],
+    ) -> Result<ChatResponse, ControlError> {
+        let mut kept: Vec<(ChatResponse, blocks::Score)> = Vec::new();
+        for &temperature in temperatures {
+            if !kept.is_empty() && self.budget_exhausted() {
+                break;
+            }
+            let mut request = request.clone();
+            request.temperature = temperature;
+            let response = match self.call_model(Some(index), &request).await {
+                Ok(r) => r,
+                // One failed candidate is not the step's end while another is in hand.
+                Err(ControlError::Llm(e))
+                    if !kept.is_empty() && !matches!(e, LlmError::ContextLength(_)) =>
+                {
+                    self.emit(Event::Warning {
+                        message: format!("step {}: a candidate failed: {e}", index + 1),
+                    });
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
+            let step = &mut self.state.plan[index];
+            step.prompt_tokens += response.usage.prompt_tokens;
+            step.completion_tokens += response.usage.completion_tokens;
+            let score = blocks::score(ctx, &response.message.content).await?;
+            let perfect = score.perfect();
+            kept.push((response, score));
+            if perfect {
+                break;
+            }
+        }
+        let scores: Vec<blocks::Score> = kept.iter().map(|(_, s)| s.clone()).collect();
+        let best = blocks::best(&scores).unwrap_or(0);
+        self.dir
+            .append_transcript(&json!({"ts": now(), "step": index + 1,
+            "kind": "candidates", "temperatures": temperatures, "scores": scores, "kept": best}))?;
+        self.emit(Event::CandidatesScored {
+            step: index,
+            scores: scores.iter().map(blocks::Score::describe).collect(),
+            kept: best,
+        });
+        Ok(kept.swap_remove(best).0)
     }
 
     fn end_step(

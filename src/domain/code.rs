@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::{deliverables_scope, Domain, DomainError, DomainKind, NewStep, PromptParts, StepKind};
-use crate::profile::ModelProfile;
+use crate::profile::{EditFormat, ModelProfile};
 use crate::store::{FileStore, StoreError};
 use crate::tools::interface::Promised;
 use crate::tools::{
@@ -25,6 +25,14 @@ impl Domain for CodeDomain {
             deliverables,
             promised,
         })
+    }
+
+    /// Code steps take the profile's format: a small model's files come as plain-text blocks.
+    fn edit_format(&self, kind: &StepKind, profile: &ModelProfile) -> EditFormat {
+        match kind {
+            StepKind::Code { .. } => profile.edit_format,
+            _ => EditFormat::Tools,
+        }
     }
 
     fn tools(&self, kind: &StepKind, profile: &ModelProfile) -> ToolRegistry {
@@ -53,15 +61,19 @@ impl Domain for CodeDomain {
             StepKind::Code { deliverables, .. } => deliverables.as_slice(),
             _ => &[],
         };
+        let format = self.edit_format(kind, profile);
         Ok(PromptParts {
-            system_template: "step_system.md",
+            system_template: match format {
+                EditFormat::Blocks => "step_system_blocks.md",
+                EditFormat::Tools => "step_system.md",
+            },
             // A quarter of the window (about 3 characters a token) for the files themselves.
             contents: match profile.inline_files {
                 true => file_contents(store, context_window * 3 / 4)?,
                 false => String::new(),
             },
             test_hints: match profile.test_hints {
-                true => testfile::hints_for(store, deliverables),
+                true => testfile::hints_for(store, deliverables, format),
                 false => String::new(),
             },
             ..PromptParts::default()

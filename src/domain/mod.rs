@@ -14,7 +14,7 @@ pub use code::{file_contents, files_named_in, promised_in, CodeDomain};
 pub use dse::DseDomain;
 pub use text::{max_units, TextDomain};
 
-use crate::profile::ModelProfile;
+use crate::profile::{EditFormat, ModelProfile};
 use crate::prompts::PromptError;
 use crate::store::{FileStore, StoreError};
 use crate::tools::interface::Promised;
@@ -167,6 +167,12 @@ pub trait Domain: Send + Sync {
         Ok(Expansion::Nothing)
     }
 
+    /// How a step of `kind` writes its files: tool calls unless the domain reads plain-text
+    /// blocks for that kind and the profile asks for them.
+    fn edit_format(&self, _kind: &StepKind, _profile: &ModelProfile) -> EditFormat {
+        EditFormat::Tools
+    }
+
     /// The tools a step of `kind` offers, in the order the model sees them.
     fn tools(&self, kind: &StepKind, profile: &ModelProfile) -> ToolRegistry;
 
@@ -210,6 +216,7 @@ fn deliverables_scope(kind: &StepKind) -> StepScope {
             expected_files: deliverables.clone(),
             expected_names: promised.clone(),
             checker: Checker::Commands,
+            ..StepScope::default()
         },
         _ => StepScope::default(),
     }

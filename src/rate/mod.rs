@@ -1,15 +1,43 @@
-//! Choosing the best of N plain-text candidates without the hidden tests: by the examples the
-//! task itself states (`parse_amount("12.50")` is `1250`), then by whether the files compile and
-//! import and define the names the task promises. Using the acceptance tests here would make the
-//! baseline an oracle, not a model.
+//! Rating plain-text candidates without the hidden tests: by the examples the task itself
+//! states (`parse_amount("12.50")` is `1250`), then by whether the files compile and import and
+//! define the names the task promises. The control unit keeps its best code-step candidate by it
+//! and `l2mac bench` its best-of-N baseline; using the acceptance tests here would make either an
+//! oracle, not a model.
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
-use l2mac::exec::{is_python_test_file, module_name, run_check, CheckSpec, ExecOptions};
-use l2mac::store::FileStore;
-use l2mac::tools::interface::{missing, promised_names, Promised};
+use crate::exec::{is_python_test_file, module_name, run_check, CheckSpec, ExecError, ExecOptions};
+use crate::store::{FileStore, StoreError};
+use crate::tools::interface::{missing, promised_names, Promised};
 use serde::{Deserialize, Serialize};
+
+/// Why a candidate could not be rated (it then counts as the worst).
+#[derive(Debug, thiserror::Error)]
+pub enum RateError {
+    #[error("rating a candidate: {0}")]
+    Store(#[from] StoreError),
+    #[error("rating a candidate: {0}")]
+    Exec(#[from] ExecError),
+    #[error("rating a candidate: scratch folder {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the candidate rating script printed no result: {0}")]
+    NoResult(String),
+    #[error("unreadable candidate rating `{line}`: {source}")]
+    Unreadable {
+        line: String,
+        source: serde_json::Error,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RateError + '_ {
+    move |source| RateError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
 
 /// The rating script, run inside a copy of the candidate (sandboxed, under a timeout).
 const RATE_SCRIPT: &str = include_str!("rate_candidate.py");
@@ -176,7 +204,7 @@ struct Input<'a> {
 }
 
 /// Rates the candidate in `dir` against `task`'s stated examples and promised names.
-pub async fn rate(dir: &Path, task: &str) -> Result<Rating> {
+pub async fn rate(dir: &Path, task: &str) -> Result<Rating, RateError> {
     let store = FileStore::open(dir)?;
     let sources: Vec<String> = store
         .list(None)?
@@ -187,13 +215,13 @@ pub async fn rate(dir: &Path, task: &str) -> Result<Rating> {
     let promised: Vec<Promised> = promised_names(task);
     let absent = missing(&store, &promised).len();
     let examples = stated_examples(task);
-    let work = tempfile::tempdir()?;
+    let work = tempfile::tempdir().map_err(io(Path::new("(temporary folder)")))?;
     for rel in &sources {
         let to = work.path().join(rel);
         if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent)?;
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
         }
-        std::fs::write(&to, store.read(rel)?)?;
+        std::fs::write(&to, store.read(rel)?).map_err(io(&to))?;
     }
     let marker = format!("L2MAC-RATING-{:016x}", rand::random::<u64>());
     let input = Input {
@@ -202,8 +230,14 @@ pub async fn rate(dir: &Path, task: &str) -> Result<Rating> {
         examples: &examples,
         marker: marker.clone(),
     };
-    std::fs::write(work.path().join(INPUT_NAME), serde_json::to_string(&input)?)?;
-    std::fs::write(work.path().join(SCRIPT_NAME), RATE_SCRIPT)?;
+    let input_path = work.path().join(INPUT_NAME);
+    let input = serde_json::to_string(&input).map_err(|source| RateError::Unreadable {
+        line: "(the rating input)".into(),
+        source,
+    })?;
+    std::fs::write(&input_path, input).map_err(io(&input_path))?;
+    let script = work.path().join(SCRIPT_NAME);
+    std::fs::write(&script, RATE_SCRIPT).map_err(io(&script))?;
     let spec = CheckSpec {
         name: "rate candidate".into(),
         command: format!("python3 {SCRIPT_NAME}"),
@@ -219,14 +253,12 @@ pub async fn rate(dir: &Path, task: &str) -> Result<Rating> {
         .lines()
         .rev()
         .find_map(|l| l.strip_prefix(marker.as_str()))
-        .with_context(|| {
-            format!(
-                "the candidate rating script printed no result: {}",
-                outcome.output
-            )
+        .ok_or_else(|| RateError::NoResult(outcome.output.clone()))?;
+    let mut rating: Rating =
+        serde_json::from_str(line.trim()).map_err(|source| RateError::Unreadable {
+            line: line.to_string(),
+            source,
         })?;
-    let mut rating: Rating = serde_json::from_str(line.trim())
-        .with_context(|| format!("unreadable candidate rating `{line}`"))?;
     rating.promised = promised.len();
     rating.promised_found = promised.len() - absent;
     Ok(rating)
@@ -238,7 +270,7 @@ mod tests {
 
     #[test]
     fn examples_stated_in_the_tasks() {
-        let ledger = include_str!("../../../examples/bench/10-ledger-package/task.md");
+        let ledger = include_str!("../../examples/bench/10-ledger-package/task.md");
         let found = stated_examples(ledger);
         assert!(found.contains(&Example {
             expr: "parse_amount(\"12.50\")".into(),
@@ -249,7 +281,7 @@ mod tests {
             expected: "\"-0.05\"".into()
         }));
         assert_eq!(found.len(), 6, "{found:?}");
-        let stats = include_str!("../../../examples/bench/01-text-stats/task.md");
+        let stats = include_str!("../../examples/bench/01-text-stats/task.md");
         assert_eq!(
             stated_examples(stats),
             vec![Example {
@@ -258,7 +290,7 @@ mod tests {
             }]
         );
         // `from_roman(to_roman(n)) == n` names a variable: not executable.
-        let roman = include_str!("../../../examples/bench/02-roman-numerals/task.md");
+        let roman = include_str!("../../examples/bench/02-roman-numerals/task.md");
         assert!(stated_examples(roman).is_empty());
         assert!(basis(roman).contains("states no executable examples"));
     }

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use super::{parse_args, Tool, ToolContext, ToolError, ToolOutput};
 use crate::exec::{self, CheckOutcome, CheckSpec, ExecError};
 use crate::llm::ToolSpec;
+use crate::profile::EditFormat;
 use crate::text::{run_text_checks, TextCheckOptions};
 
 /// Which checks a run's `run_checks`/`step_complete` (and its final checks) run.
@@ -126,12 +127,17 @@ pub async fn check_completion(ctx: &ToolContext, summary: &str) -> Result<Comple
         .filter(|f| !ctx.store.exists(f))
         .map(String::as_str)
         .collect();
+    let blocks = ctx.step.format == EditFormat::Blocks;
     if !missing.is_empty() {
+        let them = if missing.len() == 1 { "it" } else { "them" };
+        let how = match blocks {
+            true => format!("Send {them} now: each path on a line of its own, then the whole file in a fenced code block."),
+            false => format!("Write {them} with write_files, then call step_complete again."),
+        };
         return Ok(Completion::NotYet(format!(
-            "the step is not complete: it asks for {}, which {} not exist yet. Write {} with write_files, then call step_complete again.",
+            "the step is not complete: it asks for {}, which {} not exist yet. {how}",
             missing.join(", "),
             if missing.len() == 1 { "does" } else { "do" },
-            if missing.len() == 1 { "it" } else { "them" }
         )));
     }
     let undefined = super::interface::missing(&ctx.store, &ctx.step.expected_names);
@@ -145,8 +151,12 @@ pub async fn check_completion(ctx: &ToolContext, summary: &str) -> Result<Comple
         } else {
             ""
         };
+        let then = match blocks {
+            true => "and send the whole file again",
+            false => "then call step_complete again",
+        };
         return Ok(Completion::NotYet(format!(
-            "the step is not complete: the task asks for {}, which no Python file defines yet (tests aside). Define each with exactly that name {place}as the task writes it, then call step_complete again.",
+            "the step is not complete: the task asks for {}, which no Python file defines yet (tests aside). Define each with exactly that name {place}as the task writes it, {then}.",
             listed.join(", ")
         )));
     }
@@ -157,8 +167,12 @@ pub async fn check_completion(ctx: &ToolContext, summary: &str) -> Result<Comple
             checks: text,
         })
     } else {
+        let then = match blocks {
+            true => "send each file you change (the whole file, or SEARCH/REPLACE blocks)",
+            false => "then call step_complete again",
+        };
         Ok(Completion::NotYet(format!(
-            "the step is not complete because checks fail. Fix the problems below, then call step_complete again.\n{text}"
+            "the step is not complete because checks fail. Fix the problems below, {then}.\n{text}"
         )))
     }
 }

@@ -60,6 +60,8 @@ pub struct StepScope {
     pub expected_names: Vec<interface::Promised>,
     /// Which checks `run_checks` and `step_complete` run.
     pub checker: Checker,
+    /// How the step's files are written, so what the checks say names the right way to fix them.
+    pub format: crate::profile::EditFormat,
 }
 
 impl ToolContext {

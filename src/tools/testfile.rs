@@ -5,6 +5,7 @@
 
 use super::interface::top_level_definitions;
 use crate::exec::{is_python_test_file, module_name};
+use crate::profile::EditFormat;
 use crate::store::FileStore;
 
 /// The module a test file tests, found by name (`test_temperature.py` -> `temperature.py`).
@@ -135,17 +136,24 @@ pub fn test_files_among(files: &[String]) -> Vec<String> {
 
 /// For the test files a step names that are not written yet, how to write each (shown with
 /// the step, whose tools then include `write_tests`).
-pub fn hints_for(store: &FileStore, files: &[String]) -> String {
+pub fn hints_for(store: &FileStore, files: &[String], format: EditFormat) -> String {
     files
         .iter()
         .filter(|f| collects_tests(f) && !store.exists(f))
         .filter_map(|f| {
             let tested = under_test(store, f)?;
-            Some(format!(
-                "Write {f} with `write_tests`: one case per behaviour the task states for {} ({}), each a call and the result the task says it gives, or the exception it raises. Choose inputs whose result the task makes plain.\n",
-                tested.path,
-                tested.names.join(", ")
-            ))
+            Some(match format {
+                EditFormat::Tools => format!(
+                    "Write {f} with `write_tests`: one case per behaviour the task states for {} ({}), each a call and the result the task says it gives, or the exception it raises. Choose inputs whose result the task makes plain.\n",
+                    tested.path,
+                    tested.names.join(", ")
+                ),
+                EditFormat::Blocks => format!(
+                    "Write {f} as a pytest file that starts `from {} import {}`: one test per behaviour the task states, each a call and the result the task says it gives (or `pytest.raises` for the exception it names). Only expect what the task makes plain: a wrong expectation would fail correct code.\n",
+                    tested.module,
+                    tested.names.join(", ")
+                ),
+            })
         })
         .collect()
 }
@@ -231,13 +239,15 @@ mod tests {
             "test_temperature.py".to_string(),
         ];
         assert_eq!(test_files_among(&files), ["test_temperature.py"]);
+        assert!(hints_for(&store, &files, EditFormat::Blocks)
+            .starts_with("Write test_temperature.py as a pytest file that starts `from temperature import c_to_f, describe`"));
         assert_eq!(
-            hints_for(&store, &files),
+            hints_for(&store, &files, EditFormat::Tools),
             "Write test_temperature.py with `write_tests`: one case per behaviour the task states for temperature.py (c_to_f, describe), each a call and the result the task says it gives, or the exception it raises. Choose inputs whose result the task makes plain.\n"
         );
         store
             .write("test_temperature.py", "def test_x():\n    assert True\n")
             .expect("write");
-        assert_eq!(hints_for(&store, &files), "");
+        assert_eq!(hints_for(&store, &files, EditFormat::Tools), "");
     }
 }

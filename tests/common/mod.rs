@@ -229,11 +229,27 @@ pub fn last_message(req: &Value) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// Settings for scripts of tool calls: code steps write through `write_files` (the small
+/// profile's plain-text format is tested in tests/blocks_scripted.rs).
 pub fn python_settings() -> RunSettings {
-    RunSettings {
+    let mut settings = RunSettings {
         check_timeout_secs: 60,
         ..RunSettings::default()
-    }
+    };
+    settings.profile.edit_format = l2mac::profile::EditFormat::Tools;
+    settings
+}
+
+/// Settings for scripts of plain-text replies (the small profile as it is), with `candidates`
+/// first replies sampled per step.
+pub fn blocks_settings(candidates: u32) -> RunSettings {
+    let mut settings = RunSettings {
+        check_timeout_secs: 60,
+        ..RunSettings::default()
+    };
+    settings.profile.edit_format = l2mac::profile::EditFormat::Blocks;
+    settings.profile.candidates = candidates;
+    settings
 }
 
 pub async fn run_task(

@@ -12,7 +12,7 @@ use l2mac::store::FileStore;
 use l2mac::tools::{ToolContext, ToolRegistry};
 use serde_json::json;
 
-use super::select::{best, rate, Rating};
+use l2mac::rate::{best, rate, Rating};
 
 /// Tokens and model calls one method spent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -5,7 +5,6 @@
 //! scored by hidden acceptance tests the model never sees.
 
 mod methods;
-mod select;
 mod table;
 
 use std::path::{Path, PathBuf};
@@ -188,6 +187,8 @@ pub async fn bench(args: BenchArgs) -> Result<ExitCode> {
                 max_total_turns: Some(args.max_turns),
                 checks: Vec::<CheckSpec>::new(),
                 sandbox: sandbox_mode(&args.model, &file),
+                // The profile `l2mac run` would use for this provider and model.
+                profile: handle.profile.clone(),
                 ..RunSettings::default()
             };
             let state = RunState::new(
@@ -261,7 +262,7 @@ pub async fn bench(args: BenchArgs) -> Result<ExitCode> {
                                 r.promised
                             ))
                             .unwrap_or_default(),
-                        select::basis(&task)
+                        l2mac::rate::basis(&task)
                     );
                     let run = Run::new("best-of-N plain", &files, b.spent, started, note);
                     record(&job, run, &out, &mut scores).await?;

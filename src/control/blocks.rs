@@ -1,0 +1,328 @@
+//! Plain-text steps (issue 13): the control unit reads the files in a reply, applies them through
+//! the file store, runs the step's checks and answers in plain text; and it keeps the best of a
+//! step's first replies. A small model never has to put code inside JSON or call a tool to finish.
+
+use serde::Serialize;
+
+use super::ControlError;
+use crate::edit::{apply_edits, parse_reply, EditResult};
+use crate::rate::{rate, Rating};
+use crate::store::FileStore;
+use crate::tools::{check_completion, check_now, Completion, ToolContext};
+
+/// What a plain-text reply did to the store, and the control unit's answer to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    /// What the model is told (edit results, then why the step is not done), unless `done`.
+    pub feedback: String,
+    /// The step's summary when its files exist and its checks pass.
+    pub done: Option<String>,
+    /// One line for the UI.
+    pub preview: String,
+    /// Whether an edit failed or the step is not done.
+    pub is_error: bool,
+}
+
+/// Applies `reply`'s whole files and SEARCH/REPLACE blocks to `ctx.store` in order, then asks
+/// whether the step may end. `no_edit` is said when the reply held no file at all.
+pub async fn apply_reply(
+    ctx: &ToolContext,
+    reply: &str,
+    no_edit: &str,
+) -> Result<Applied, ControlError> {
+    let parsed = parse_reply(reply);
+    let results = apply_edits(&ctx.store, &parsed.edits);
+    let mut lines: Vec<String> = results.iter().map(|r| format!("- {r}")).collect();
+    lines.extend(parsed.problems.iter().map(|p| format!("- {p}")));
+    let summary = summary_of(&results);
+    let completion = check_completion(ctx, &summary).await?;
+    let failed_edits = results.iter().filter(|r| r.failed()).count();
+    let preview = match lines.first() {
+        Some(first) if lines.len() == 1 => first.trim_start_matches("- ").to_string(),
+        Some(_) => format!(
+            "{} edit(s), {failed_edits} failed, {} unreadable block(s)",
+            results.len(),
+            parsed.problems.len()
+        ),
+        None => "no file in the reply".to_string(),
+    };
+    match completion {
+        Completion::Done { summary, .. } if failed_edits == 0 => Ok(Applied {
+            feedback: String::new(),
+            done: Some(summary),
+            preview,
+            is_error: false,
+        }),
+        Completion::Done { .. } => Ok(Applied {
+            feedback: format!(
+                "What your reply did:\n{}\n\nThe checks pass, but fix or drop the failed edits above.",
+                lines.join("\n")
+            ),
+            done: None,
+            preview,
+            is_error: true,
+        }),
+        Completion::NotYet(reason) => {
+            let said = match lines.is_empty() {
+                true => no_edit.trim().to_string(),
+                false => format!("What your reply did:\n{}", lines.join("\n")),
+            };
+            Ok(Applied {
+                feedback: format!("{said}\n\n{}", capitalised(&reason)),
+                done: None,
+                preview,
+                is_error: true,
+            })
+        }
+    }
+}
+
+/// The step's summary for later steps: which files the reply wrote or edited.
+fn summary_of(results: &[EditResult]) -> String {
+    let done: Vec<String> = results
+        .iter()
+        .filter(|r| !r.failed())
+        .map(|r| r.to_string())
+        .collect();
+    match done.is_empty() {
+        true => "the step's files were already in place".to_string(),
+        false => done.join("; "),
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// How well one candidate reply would do as the step's answer, measured on a scratch copy of the
+/// project. The hidden acceptance tests are never involved: only the step's files, the task's
+/// stated examples and promised names, and the project's own checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Score {
+    pub deliverables: usize,
+    pub deliverables_wanted: usize,
+    pub rating: Rating,
+    pub checks_passed: usize,
+    pub checks: usize,
+    pub edits_applied: usize,
+    pub edits_failed: usize,
+}
+
+impl Score {
+    /// Larger is better: the step's files first, then what the task states (its examples, its
+    /// names), then importing, the checks and compiling; failed edits count against.
+    fn key(&self) -> [i64; 7] {
+        [
+            self.deliverables as i64,
+            self.rating.examples_passed as i64,
+            self.rating.promised_found as i64,
+            self.rating.imported as i64,
+            self.checks_passed as i64,
+            self.rating.compiled as i64,
+            self.edits_applied as i64 - self.edits_failed as i64,
+        ]
+    }
+
+    /// Nothing left to gain from another candidate.
+    pub fn perfect(&self) -> bool {
+        let r = &self.rating;
+        self.edits_applied > 0
+            && self.edits_failed == 0
+            && self.deliverables == self.deliverables_wanted
+            && r.examples_passed == r.examples
+            && r.promised_found == r.promised
+            && r.imported == r.modules
+            && r.compiled == r.files
+            && self.checks_passed == self.checks
+    }
+
+    pub fn describe(&self) -> String {
+        let r = &self.rating;
+        format!(
+            "{}/{} step files, {}/{} stated examples, {}/{} promised names, {}/{} modules import, {}/{} checks pass, {} edit(s) failed",
+            self.deliverables,
+            self.deliverables_wanted,
+            r.examples_passed,
+            r.examples,
+            r.promised_found,
+            r.promised,
+            r.imported,
+            r.modules,
+            self.checks_passed,
+            self.checks,
+            self.edits_failed
+        )
+    }
+}
+
+/// The index of the best score, the earliest among equals (the first candidate is the one at the
+/// run's own temperature).
+pub fn best(scores: &[Score]) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (i, s) in scores.iter().enumerate() {
+        match best {
+            Some(b) if s.key() <= scores[b].key() => {}
+            _ => best = Some(i),
+        }
+    }
+    best
+}
+
+/// Scores `reply` as the answer to the step of `ctx`: the project is copied to a scratch folder,
+/// the reply applied there, then rated and checked there (in the same sandbox as every check).
+pub async fn score(ctx: &ToolContext, reply: &str) -> Result<Score, ControlError> {
+    let scratch = tempfile::Builder::new()
+        .prefix("l2mac-candidate-")
+        .tempdir()
+        .map_err(|source| ControlError::Io {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+    let store = FileStore::open(scratch.path().join("files"))?;
+    for entry in ctx.store.list(None)? {
+        if let Ok(text) = ctx.store.read(&entry.path) {
+            store.write(&entry.path, &text)?;
+        }
+    }
+    let parsed = parse_reply(reply);
+    let results = apply_edits(&store, &parsed.edits);
+    let edits_failed = results.iter().filter(|r| r.failed()).count() + parsed.problems.len();
+    let wanted = &ctx.step.expected_files;
+    let rating = rate(store.root(), &ctx.task).await.unwrap_or_default();
+    let scratch_ctx = ToolContext {
+        store: store.clone(),
+        ..ctx.clone()
+    };
+    let outcomes = check_now(&scratch_ctx).await?.unwrap_or_default();
+    Ok(Score {
+        deliverables: wanted.iter().filter(|f| store.exists(f)).count(),
+        deliverables_wanted: wanted.len(),
+        rating,
+        checks_passed: outcomes.iter().filter(|o| o.passed).count(),
+        checks: outcomes.len(),
+        edits_applied: results.len() - results.iter().filter(|r| r.failed()).count(),
+        edits_failed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::EditFormat;
+    use crate::tools::StepScope;
+
+    fn ctx_with(
+        files: &[(&str, &str)],
+        task: &str,
+        expected: &[&str],
+    ) -> (tempfile::TempDir, ToolContext) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = FileStore::open(dir.path()).expect("store");
+        for (p, c) in files {
+            store.write(p, c).expect("write");
+        }
+        let mut ctx = ToolContext::new(store);
+        ctx.task = task.into();
+        ctx.exec.sandbox = crate::exec::SandboxMode::Off;
+        ctx.step = StepScope {
+            expected_files: expected.iter().map(|s| s.to_string()).collect(),
+            format: EditFormat::Blocks,
+            ..StepScope::default()
+        };
+        (dir, ctx)
+    }
+
+    #[tokio::test]
+    async fn a_reply_that_writes_the_step_file_ends_the_step() {
+        let (_d, ctx) = ctx_with(&[], "Write `add(a, b)` in calc.py.", &["calc.py"]);
+        let applied = apply_reply(
+            &ctx,
+            "calc.py\n```python\ndef add(a, b):\n    return a + b\n```\n",
+            "none",
+        )
+        .await
+        .expect("apply");
+        assert_eq!(applied.done.as_deref(), Some("wrote `calc.py` (2 lines)"));
+        assert_eq!(
+            ctx.store.read("calc.py").expect("read"),
+            "def add(a, b):\n    return a + b\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_reply_without_files_is_told_how_to_send_them() {
+        let (_d, ctx) = ctx_with(&[], "Write calc.py.", &["calc.py"]);
+        let applied = apply_reply(
+            &ctx,
+            "Sure, here is the plan.",
+            "Your reply had no file in it.",
+        )
+        .await
+        .expect("apply");
+        assert!(applied.done.is_none());
+        assert!(
+            applied
+                .feedback
+                .starts_with("Your reply had no file in it."),
+            "{}",
+            applied.feedback
+        );
+        assert!(
+            applied
+                .feedback
+                .contains("calc.py, which does not exist yet. Send it now"),
+            "{}",
+            applied.feedback
+        );
+    }
+
+    #[tokio::test]
+    async fn a_syntax_error_is_reported_with_the_check_output() {
+        let (_d, ctx) = ctx_with(&[], "Write calc.py.", &["calc.py"]);
+        let applied = apply_reply(
+            &ctx,
+            "calc.py\n```python\ndef add(a, b)\n    return a + b\n```\n",
+            "none",
+        )
+        .await
+        .expect("apply");
+        assert!(applied.done.is_none() && applied.is_error);
+        assert!(
+            applied.feedback.contains("- wrote `calc.py` (2 lines)"),
+            "{}",
+            applied.feedback
+        );
+        assert!(
+            applied
+                .feedback
+                .contains("checks fail. Fix the problems below, send each file you change"),
+            "{}",
+            applied.feedback
+        );
+    }
+
+    #[tokio::test]
+    async fn candidates_are_scored_on_a_copy_and_the_stated_examples_decide() {
+        let task = "Write `calc.py` with `add(a, b)`: `add(2, 3)` is `5`.";
+        let (_d, ctx) = ctx_with(&[], task, &["calc.py"]);
+        let wrong = "calc.py\n```python\ndef add(a, b):\n    return a - b\n```\n";
+        let right = "calc.py\n```python\ndef add(a, b):\n    return a + b\n```\n";
+        let broken = "calc.py\n```python\ndef add(a, b)\n```\n";
+        let mut scores = Vec::new();
+        for reply in [broken, wrong, right] {
+            scores.push(score(&ctx, reply).await.expect("score"));
+        }
+        assert!(
+            !ctx.store.exists("calc.py"),
+            "scoring must not touch the run's files"
+        );
+        assert_eq!(best(&scores), Some(2), "{scores:?}");
+        assert!(scores[2].perfect(), "{}", scores[2].describe());
+        assert!(!scores[1].perfect());
+        assert_eq!(scores[0].rating.compiled, 0);
+    }
+}

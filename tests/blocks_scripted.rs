@@ -1,0 +1,156 @@
+//! Plain-text code steps end to end against a scripted OpenAI-compatible server: the model sends
+//! files as path lines and fenced blocks (or SEARCH/REPLACE blocks), with no tool schema in the
+//! request; the control unit applies them, runs the checks, answers in plain text, ends the step
+//! when the checks pass, and keeps the best of a step's first replies.
+
+mod common;
+
+use common::*;
+use l2mac::control::Event;
+use serde_json::Value;
+
+const TASK: &str =
+    "Write `calc.py` with `add(a, b)`: `add(2, 3)` is `5`. Test it in `test_calc.py`.";
+const RIGHT: &str = "def add(a, b):\n    return a + b\n";
+const TESTS: &str = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n";
+
+fn block(path: &str, code: &str) -> String {
+    format!("Here is the file.\n\n{path}\n```python\n{code}```\n")
+}
+
+fn user_text(req: &Value) -> String {
+    last_message(req)["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn no_tools(req: &Value) {
+    assert!(
+        req.get("tools").is_none(),
+        "a plain-text step offered tools: {req}"
+    );
+    assert!(req.get("tool_choice").is_none(), "{req}");
+}
+
+#[tokio::test]
+async fn the_best_of_three_first_replies_is_kept_and_a_perfect_one_stops_sampling() {
+    let server = ScriptedServer::start(vec![
+        plan(&["Write calc.py with add", "Write the tests in test_calc.py"]),
+        // Step 1: a syntax error, a wrong answer to the stated example, then the right module.
+        expect(
+            |req| {
+                no_tools(req);
+                let system = req["messages"][0]["content"].as_str().unwrap_or_default();
+                assert!(system.contains("<<<<<<< SEARCH"), "{system}");
+                assert!(!system.contains("write_files"), "{system}");
+            },
+            text(&block("calc.py", "def add(a, b)\n    return a + b\n")),
+        ),
+        expect(
+            no_tools,
+            text(&block("calc.py", "def add(a, b):\n    return a - b\n")),
+        ),
+        text(&block("calc.py", RIGHT)),
+        // Step 2: the first candidate already passes everything, so it is the only one asked.
+        text(&block("test_calc.py", TESTS)),
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let (report, events) = run_task(&server, dir.path(), TASK, blocks_settings(3)).await;
+
+    assert_complete(&report);
+    assert_eq!((report.steps_done, report.model_calls), (2, 5));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("calc.py")).expect("calc"),
+        RIGHT
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("test_calc.py")).expect("t"),
+        TESTS
+    );
+    let temperatures: Vec<f64> = server.requests()[1..4]
+        .iter()
+        .map(|r| r["temperature"].as_f64().unwrap_or(-1.0))
+        .collect();
+    assert_eq!(temperatures.len(), 3);
+    assert!(
+        temperatures[0] < temperatures[1] && temperatures[1] < temperatures[2],
+        "{temperatures:?}"
+    );
+    let scored: Vec<(usize, usize)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::CandidatesScored { scores, kept, .. } => Some((scores.len(), *kept)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(scored, vec![(3, 2), (1, 0)]);
+    let first = events.iter().find_map(|e| match e {
+        Event::CandidatesScored { scores, .. } => Some(scores[1].clone()),
+        _ => None,
+    });
+    assert!(
+        first
+            .as_deref()
+            .is_some_and(|s| s.contains("0/1 stated examples")),
+        "{first:?}"
+    );
+}
+
+#[tokio::test]
+async fn failing_checks_are_answered_in_plain_text_until_a_search_replace_fixes_them() {
+    let server = ScriptedServer::start(vec![
+        plan(&["Write calc.py with add and its tests in test_calc.py"]),
+        text("I will write calc.py and test_calc.py now."),
+        expect(
+            |req| {
+                no_tools(req);
+                let said = user_text(req);
+                assert!(said.starts_with("Your reply had no file in it"), "{said}");
+                assert!(said.contains("calc.py, test_calc.py, which do not exist yet"), "{said}");
+            },
+            text(&format!(
+                "{}\n{}",
+                block("calc.py", "def add(a, b):\n    return a - b\n"),
+                block("test_calc.py", TESTS)
+            )),
+        ),
+        expect(
+            |req| {
+                let said = user_text(req);
+                assert!(said.contains("- wrote `calc.py` (2 lines)"), "{said}");
+                assert!(said.contains("checks fail"), "{said}");
+                assert!(said.contains("assert -1 == 5") || said.contains("test_add"), "{said}");
+            },
+            text("calc.py\n<<<<<<< SEARCH\n    return a * b\n=======\n    return a + b\n>>>>>>> REPLACE\n"),
+        ),
+        expect(
+            |req| {
+                let said = user_text(req);
+                assert!(
+                    said.contains("FAILED: `calc.py`: the SEARCH text is not in the file"),
+                    "{said}"
+                );
+            },
+            text("calc.py\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n"),
+        ),
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let (report, events) = run_task(&server, dir.path(), TASK, blocks_settings(1)).await;
+
+    assert_complete(&report);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("calc.py")).expect("calc"),
+        RIGHT
+    );
+    let applied = events
+        .iter()
+        .filter(|e| matches!(e, Event::EditsApplied { .. }))
+        .count();
+    assert_eq!(applied, 4);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::StepFinished { completed: true, summary, .. } if summary.contains("edited `calc.py`"))));
+}
