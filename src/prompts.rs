@@ -40,6 +40,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "bench_plain_user.md",
     "step_system_blocks.md",
     "no_edit.md",
+    "tests_only.md",
 );
 
 fn engine() -> Result<&'static Tera, PromptError> {

@@ -2,7 +2,8 @@
 //! the configuration docs/local-model.md recommends (the GGUF's own chat template, every turn a
 //! named call of one dispatch tool `act` whose arguments are `anyOf` the real tools), and check the
 //! answer is a well-formed call of a real tool. Skipped (with the reason printed) when
-//! `scripts/setup-local-model.sh` has not been run on this machine.
+//! `scripts/setup-local-model.sh` has not been run on this machine, unless
+//! `L2MAC_REQUIRE_REAL_MODEL=1` (scripts/test.sh), which makes that a failure.
 
 use std::time::Duration;
 
@@ -17,6 +18,9 @@ async fn the_installed_model_answers_through_the_dispatch_tool() {
     }
     let mut opts = match find_installed() {
         Ok(o) => o,
+        Err(e) if std::env::var("L2MAC_REQUIRE_REAL_MODEL").as_deref() == Ok("1") => {
+            panic!("L2MAC_REQUIRE_REAL_MODEL=1 but the model is missing: {e}")
+        }
         Err(e) => {
             println!("skipped: {e}");
             return;

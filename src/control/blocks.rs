@@ -5,7 +5,8 @@
 use serde::Serialize;
 
 use super::ControlError;
-use crate::edit::{apply_edits, parse_reply, EditResult};
+use crate::edit::{apply_edits, parse_reply, Edit, EditResult};
+use crate::exec::is_python_test_file;
 use crate::rate::{rate, Rating};
 use crate::store::FileStore;
 use crate::tools::{check_completion, check_now, Completion, ToolContext};
@@ -31,12 +32,16 @@ pub async fn apply_reply(
     no_edit: &str,
 ) -> Result<Applied, ControlError> {
     let parsed = parse_reply(reply);
-    let results = apply_edits(&ctx.store, &parsed.edits);
+    let (edits, kept_out) = split_protected(ctx, parsed.edits);
+    let results = apply_edits(&ctx.store, &edits);
     let mut lines: Vec<String> = results.iter().map(|r| format!("- {r}")).collect();
+    lines.extend(kept_out.iter().map(|p| {
+        format!("- NOT applied: `{p}` is code an earlier step wrote; this step writes tests only")
+    }));
     lines.extend(parsed.problems.iter().map(|p| format!("- {p}")));
     let summary = summary_of(&results);
     let completion = check_completion(ctx, &summary).await?;
-    let failed_edits = results.iter().filter(|r| r.failed()).count();
+    let failed_edits = results.iter().filter(|r| r.failed()).count() + kept_out.len();
     let preview = match lines.first() {
         Some(first) if lines.len() == 1 => first.trim_start_matches("- ").to_string(),
         Some(_) => format!(
@@ -67,14 +72,61 @@ pub async fn apply_reply(
                 true => no_edit.trim().to_string(),
                 false => format!("What your reply did:\n{}", lines.join("\n")),
             };
+            let mut feedback = format!("{said}\n\n{}", capitalised(&reason));
+            if ctx.step.tests_only && reason.contains("checks fail") {
+                feedback.push_str(&format!("\n\n{}", tests_only_note(ctx)?));
+            }
             Ok(Applied {
-                feedback: format!("{said}\n\n{}", capitalised(&reason)),
+                feedback,
                 done: None,
                 preview,
                 is_error: true,
             })
         }
     }
+}
+
+/// The edits a tests-only step may make, and the paths of existing code it may not touch.
+fn split_protected(ctx: &ToolContext, edits: Vec<Edit>) -> (Vec<Edit>, Vec<String>) {
+    if !ctx.step.tests_only {
+        return (edits, Vec::new());
+    }
+    let mut allowed = Vec::new();
+    let mut refused = Vec::new();
+    for edit in edits {
+        let path = edit.path();
+        let test_side = is_python_test_file(path)
+            || path.rsplit('/').next() == Some("conftest.py")
+            || !path.ends_with(".py");
+        if test_side || !ctx.store.exists(path) {
+            allowed.push(edit);
+        } else if !refused.iter().any(|p| p == path) {
+            refused.push(path.to_string());
+        }
+    }
+    (allowed, refused)
+}
+
+/// Why a tests-only step fixes its tests, naming the modules it tests.
+fn tests_only_note(ctx: &ToolContext) -> Result<String, ControlError> {
+    let modules: Vec<String> = ctx
+        .store
+        .list(None)?
+        .into_iter()
+        .map(|e| e.path)
+        .filter(|p| p.ends_with(".py") && !is_python_test_file(p))
+        .map(|p| format!("`{p}`"))
+        .collect();
+    let shown = match modules.is_empty() {
+        true => "The code".to_string(),
+        false => modules.join(", "),
+    };
+    Ok(crate::prompts::render(
+        "tests_only.md",
+        &serde_json::json!({"modules": shown, "plural": modules.len() > 1}),
+    )?
+    .trim()
+    .to_string())
 }
 
 /// The step's summary for later steps: which files the reply wrote or edited.
@@ -189,8 +241,10 @@ pub async fn score(ctx: &ToolContext, reply: &str) -> Result<Score, ControlError
         }
     }
     let parsed = parse_reply(reply);
-    let results = apply_edits(&store, &parsed.edits);
-    let edits_failed = results.iter().filter(|r| r.failed()).count() + parsed.problems.len();
+    let (edits, kept_out) = split_protected(ctx, parsed.edits);
+    let results = apply_edits(&store, &edits);
+    let edits_failed =
+        results.iter().filter(|r| r.failed()).count() + parsed.problems.len() + kept_out.len();
     let wanted = &ctx.step.expected_files;
     let rating = rate(store.root(), &ctx.task).await.unwrap_or_default();
     let scratch_ctx = ToolContext {
@@ -324,5 +378,35 @@ mod tests {
         assert!(scores[2].perfect(), "{}", scores[2].describe());
         assert!(!scores[1].perfect());
         assert_eq!(scores[0].rating.compiled, 0);
+    }
+
+    #[tokio::test]
+    async fn a_tests_step_fixes_its_tests_not_the_checked_module() {
+        let module = "def add(a, b):\n    return a + b\n";
+        let (_d, mut ctx) = ctx_with(
+            &[("calc.py", module)],
+            "Write `add(a, b)` in calc.py.",
+            &["test_calc.py"],
+        );
+        ctx.step.tests_only = true;
+        let reply = "calc.py\n```python\ndef add(a, b):\n    return a - b\n```\n\ntest_calc.py\n```python\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == -1\n```\n";
+        let applied = apply_reply(&ctx, reply, "none").await.expect("apply");
+        assert_eq!(ctx.store.read("calc.py").expect("read"), module);
+        assert!(ctx.store.exists("test_calc.py"));
+        assert!(applied.done.is_none());
+        assert!(
+            applied
+                .feedback
+                .contains("- NOT applied: `calc.py` is code an earlier step wrote"),
+            "{}",
+            applied.feedback
+        );
+        assert!(
+            applied
+                .feedback
+                .contains("This step writes tests only. `calc.py` was written and checked"),
+            "{}",
+            applied.feedback
+        );
     }
 }

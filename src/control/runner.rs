@@ -586,7 +586,7 @@ impl<'a> Runner<'a> {
         let system = prompts::render(
             parts.system_template,
             &json!({"domain": s.domain.as_str(), "domain_noun": s.domain.noun(),
-                    "checks": checks, "extra_tools": parts.extra_tools, "user_checks": user_checks.join("; "),
+                    "checks": checks, "extra_tools": parts.extra_tools, "example_path": parts.example_path, "user_checks": user_checks.join("; "),
                     "tolerance": (crate::text::DEFAULT_TOLERANCE * 100.0).round()}),
         )?;
         let summaries: Vec<_> = self.state.plan[..index]

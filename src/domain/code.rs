@@ -76,6 +76,12 @@ impl Domain for CodeDomain {
                 true => testfile::hints_for(store, deliverables, format),
                 false => String::new(),
             },
+            example_path: deliverables
+                .iter()
+                .find(|f| !crate::exec::is_python_test_file(f))
+                .or(deliverables.first())
+                .cloned()
+                .unwrap_or_else(|| "module.py".to_string()),
             ..PromptParts::default()
         })
     }

@@ -137,6 +137,9 @@ pub struct PromptParts {
     pub contents: String,
     /// How to write the step's test files.
     pub test_hints: String,
+    /// The path a plain-text prompt's format example shows: one of the step's own files, because
+    /// a small model copies the example's path verbatim (it wrote `path/to/roman.py`).
+    pub example_path: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -207,9 +210,15 @@ fn deliverables_scope(kind: &StepKind) -> StepScope {
         StepKind::Code {
             deliverables,
             promised,
-            ..
-        }
-        | StepKind::Study {
+            tests,
+        } => StepScope {
+            expected_files: deliverables.clone(),
+            expected_names: promised.clone(),
+            checker: Checker::Commands,
+            tests_only: !tests.is_empty() && deliverables.iter().all(|d| tests.contains(d)),
+            ..StepScope::default()
+        },
+        StepKind::Study {
             deliverables,
             promised,
         } => StepScope {

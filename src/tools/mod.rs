@@ -62,6 +62,10 @@ pub struct StepScope {
     pub checker: Checker,
     /// How the step's files are written, so what the checks say names the right way to fix them.
     pub format: crate::profile::EditFormat,
+    /// The step writes tests only: in plain-text steps the code earlier steps wrote is not
+    /// changed to fit them (a small model's own test is more often wrong than the checked
+    /// module, issue 13), so a failing test is fixed in the test.
+    pub tests_only: bool,
 }
 
 impl ToolContext {
