@@ -31,6 +31,8 @@ pub struct FileConfig {
     pub profile: Option<crate::profile::Family>,
     /// "standard" or "llama-cpp".
     pub compat: Option<String>,
+    /// How code steps write files: "tools" or "blocks" (plain text).
+    pub edit_format: Option<crate::profile::EditFormat>,
     pub context_window: Option<usize>,
     pub max_steps: Option<usize>,
     pub max_turns_per_step: Option<u32>,

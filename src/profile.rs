@@ -140,6 +140,10 @@ pub struct ModelProfile {
     /// sampling. Only used with `EditFormat::Blocks`.
     #[serde(default = "one")]
     pub candidates: u32,
+    /// Replies a plain-text tests-only step gets after its first when its tests still fail (the
+    /// module is not changed there, so a test the model cannot get right costs turns only).
+    #[serde(default = "one")]
+    pub test_repairs: u32,
 }
 
 fn one() -> u32 {
@@ -147,7 +151,8 @@ fn one() -> u32 {
 }
 
 impl ModelProfile {
-    /// Today's behaviour for the 1.5B local model: every guard and hook on.
+    /// For the 1.5B local model: plain-text code steps with three first-reply candidates, and
+    /// every guard and hook of the tool path (used by its other steps).
     pub fn small() -> Self {
         ModelProfile {
             family: Family::Small,
@@ -162,6 +167,7 @@ impl ModelProfile {
             end_on_repeated_write: true,
             edit_format: EditFormat::Blocks,
             candidates: 3,
+            test_repairs: 1,
         }
     }
 
@@ -180,6 +186,7 @@ impl ModelProfile {
             end_on_repeated_write: false,
             edit_format: EditFormat::Tools,
             candidates: 1,
+            test_repairs: 1,
         }
     }
 

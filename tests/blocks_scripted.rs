@@ -154,3 +154,42 @@ async fn failing_checks_are_answered_in_plain_text_until_a_search_replace_fixes_
         .iter()
         .any(|e| matches!(e, Event::StepFinished { completed: true, summary, .. } if summary.contains("edited `calc.py`"))));
 }
+
+#[tokio::test]
+async fn a_tests_step_whose_tests_stay_wrong_ends_after_one_repair_and_keeps_the_module() {
+    let wrong_tests = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 6\n";
+    let server = ScriptedServer::start(vec![
+        plan(&["Write calc.py with add", "Write the tests in test_calc.py"]),
+        text(&block("calc.py", RIGHT)),
+        text(&block("test_calc.py", wrong_tests)),
+        expect(
+            |req| {
+                let said = user_text(req);
+                assert!(
+                    said.contains("This step writes tests only. `calc.py` was written and checked"),
+                    "{said}"
+                );
+            },
+            // The model tries to bend the module to its test instead.
+            text(&format!(
+                "{}\n{}",
+                block("calc.py", "def add(a, b):\n    return a + b + 1\n"),
+                block("test_calc.py", wrong_tests)
+            )),
+        ),
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let (report, events) = run_task(&server, dir.path(), TASK, blocks_settings(1)).await;
+
+    assert_eq!(
+        (report.steps_done, report.steps_failed, report.model_calls),
+        (1, 1, 4)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("calc.py")).expect("calc"),
+        RIGHT
+    );
+    assert!(events.iter().any(|e| matches!(e,
+        Event::StepFinished { completed: false, summary, .. } if summary.contains("its tests still fail against the module after 1 repair(s)"))));
+}

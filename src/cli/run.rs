@@ -60,6 +60,11 @@ pub struct ModelArgs {
     /// follows tool schemas; the default otherwise).
     #[arg(long)]
     pub profile: Option<Family>,
+    /// How code steps write files: `blocks` (plain text: a path line and a fenced block, or
+    /// SEARCH/REPLACE; the small profile's default) or `tools` (`write_files` calls; the standard
+    /// profile's). Config key: `edit_format`.
+    #[arg(long)]
+    pub edit_format: Option<l2mac::profile::EditFormat>,
     /// Provider quirks: `standard` or `llama-cpp` (llama-cpp-python's server).
     #[arg(long)]
     pub compat: Option<String>,
@@ -264,6 +269,9 @@ fn profile_for(
     }
     if let Some(mode) = args.tool_mode.or(file.tool_mode) {
         profile.tool_mode = mode;
+    }
+    if let Some(format) = args.edit_format.or(file.edit_format) {
+        profile.edit_format = format;
     }
     profile
 }

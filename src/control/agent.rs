@@ -396,6 +396,12 @@ impl StepAgent {
         }
     }
 
+    /// Ends the step as failed for a reason the control unit decided (not the model's turns).
+    pub fn give_up(&mut self, reason: String) {
+        self.pending_reply = None;
+        self.phase = AgentPhase::Failed { reason };
+    }
+
     /// Starts over with a fresh context after a summary.
     pub fn restart(&mut self, fresh: Vec<Message>) {
         self.messages = fresh;

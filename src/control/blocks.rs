@@ -40,7 +40,19 @@ pub async fn apply_reply(
     }));
     lines.extend(parsed.problems.iter().map(|p| format!("- {p}")));
     let summary = summary_of(&results);
-    let completion = check_completion(ctx, &summary).await?;
+    let mut completion = check_completion(ctx, &summary).await?;
+    if matches!(completion, Completion::Done { .. }) && !ctx.step.tests_only {
+        // What the task states literally outranks every generated test: a stated example the
+        // code gets wrong keeps the step open.
+        let rating = rate(ctx.store.root(), &ctx.task).await.unwrap_or_default();
+        if !rating.failures.is_empty() {
+            let listed: Vec<String> = rating.failures.iter().map(|f| format!("- {f}")).collect();
+            completion = Completion::NotYet(format!(
+                "the step is not complete: the checks pass, but the code contradicts examples the task states:\n{}\nFix the code (send each file you change) so it gives what the task says.",
+                listed.join("\n")
+            ));
+        }
+    }
     let failed_edits = results.iter().filter(|r| r.failed()).count() + kept_out.len();
     let preview = match lines.first() {
         Some(first) if lines.len() == 1 => first.trim_start_matches("- ").to_string(),
@@ -405,6 +417,25 @@ mod tests {
             applied
                 .feedback
                 .contains("This step writes tests only. `calc.py` was written and checked"),
+            "{}",
+            applied.feedback
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stated_example_the_code_gets_wrong_keeps_the_step_open() {
+        let (_d, ctx) = ctx_with(
+            &[],
+            "Write `calc.py` with `add(a, b)`: `add(2, 3)` is `5`.",
+            &["calc.py"],
+        );
+        let wrong = "calc.py\n```python\ndef add(a, b):\n    return a - b\n```\n";
+        let applied = apply_reply(&ctx, wrong, "none").await.expect("apply");
+        assert!(applied.done.is_none());
+        assert!(
+            applied
+                .feedback
+                .contains("- the task says `add(2, 3)` is `5`, but the code gives -1"),
             "{}",
             applied.feedback
         );

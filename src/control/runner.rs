@@ -458,7 +458,17 @@ impl<'a> Runner<'a> {
                         is_error: applied.is_error,
                         preview: applied.preview.chars().take(160).collect(),
                     });
+                    let repairs = self.state.settings.profile.test_repairs;
+                    let give_up =
+                        applied.done.is_none() && ctx.step.tests_only && agent.turns > repairs;
                     agent.on_edit_results(applied.feedback, applied.done);
+                    if give_up {
+                        // A small model's failing test is more often wrong than the module, and
+                        // the module is not changed here: more turns only burn time.
+                        agent.give_up(format!(
+                            "its tests still fail against the module after {repairs} repair(s); the module is kept as the earlier step checked it"
+                        ));
+                    }
                     self.save_with(&agent)?;
                 }
                 Next::Restart { carry } => {

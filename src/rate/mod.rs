@@ -157,6 +157,27 @@ pub struct Rating {
     pub promised_found: usize,
     #[serde(default)]
     pub promised: usize,
+    /// Stated examples whose function exists but gives another result (or raises).
+    #[serde(default)]
+    pub failures: Vec<ExampleFailure>,
+}
+
+/// A stated example the candidate gets wrong.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ExampleFailure {
+    pub expr: String,
+    pub expected: String,
+    pub got: String,
+}
+
+impl std::fmt::Display for ExampleFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the task says `{}` is `{}`, but the code gives {}",
+            self.expr, self.expected, self.got
+        )
+    }
 }
 
 impl Rating {

@@ -160,7 +160,11 @@ pub async fn check_completion(ctx: &ToolContext, summary: &str) -> Result<Comple
             listed.join(", ")
         )));
     }
-    let (outcomes, text) = run(ctx, "step_complete").await?;
+    let (outcomes, mut text) = run(ctx, "step_complete").await?;
+    if blocks && outcomes.iter().any(|o| o.passed) {
+        // A plain-text step's answer goes straight into a small context: the failures only.
+        text = failures_only(&outcomes);
+    }
     if outcomes.iter().all(|o| o.passed) {
         Ok(Completion::Done {
             summary: summary.trim().to_string(),
@@ -175,4 +179,25 @@ pub async fn check_completion(ctx: &ToolContext, summary: &str) -> Result<Comple
             "the step is not complete because checks fail. Fix the problems below, {then}.\n{text}"
         )))
     }
+}
+
+/// The failing checks in full, the passing ones by name.
+fn failures_only(outcomes: &[CheckOutcome]) -> String {
+    let failing: Vec<CheckOutcome> = outcomes.iter().filter(|o| !o.passed).cloned().collect();
+    let passing: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| o.passed)
+        .map(|o| o.name.as_str())
+        .collect();
+    let full = exec::format_outcomes(&failing);
+    let body = full
+        .split_once('\n')
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    format!(
+        "{} of {} checks passed ({}); fix the failures below.\n{body}",
+        passing.len(),
+        outcomes.len(),
+        passing.join(", ")
+    )
 }
