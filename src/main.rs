@@ -36,6 +36,9 @@ enum Command {
     /// Native simulators.
     #[command(subcommand)]
     Sim(SimCommand),
+    /// Install the local model and its llama.cpp server (the installer is inside this binary;
+    /// the same as scripts/setup-local-model.sh in a checkout).
+    SetupLocalModel(cli::setup::SetupArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -90,6 +93,12 @@ fn main() -> std::process::ExitCode {
             Command::Run(args) => cli::run::run(args).await,
             Command::Resume(args) => cli::run::resume(args).await,
             Command::Status(args) => cli::run::status(args),
+            Command::SetupLocalModel(args) => {
+                tokio::task::spawn_blocking(move || cli::setup::setup(args))
+                    .await
+                    .map_err(anyhow::Error::from)
+                    .and_then(|r| r)
+            }
             Command::Bench(args) => cli::bench::bench(args).await,
             Command::Book(args) => l2mac::text::cli::book(args)
                 .await

@@ -123,3 +123,15 @@ fn warnings_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
     assert!(err.contains("WARN"), "a retry warning is logged: {err}");
     assert!(!err.contains('\u{1b}'), "ANSI escape in: {err:?}");
 }
+
+/// The installer travels inside the binary: a copied `l2mac` with no checkout can install the
+/// local model, and its "no model" hint names a command that exists.
+#[test]
+fn the_local_model_installer_is_inside_the_binary() {
+    let (code, stdout, _) = l2mac(&["setup-local-model", "--", "--help"]);
+    assert_eq!(code, Some(0));
+    assert!(stdout.starts_with("Installs the local LLM that `l2mac run` uses"), "{stdout}");
+    let (code, _, stderr) = l2mac(&["setup-local-model", "--no-such-option"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("unknown option '--no-such-option'"), "{stderr}");
+}

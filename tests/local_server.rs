@@ -290,8 +290,9 @@ async fn missing_model_and_missing_python_name_the_setup_command() {
     assert_eq!(
         err.to_string(),
         format!(
-            "no local model at {}: install it with `scripts/setup-local-model.sh` \
-             (or `scripts/setup-local-model.sh --small` for the 93 MB SmolLM2 used in plumbing tests), \
+            "no local model at {}: install it with `l2mac setup-local-model` \
+             (or `l2mac setup-local-model --small` for the 93 MB SmolLM2 used in plumbing tests; \
+             scripts/setup-local-model.sh in a checkout is the same), \
              or use `--provider openai` with an endpoint",
             opts.model_path.display()
         )
@@ -304,5 +305,5 @@ async fn missing_model_and_missing_python_name_the_setup_command() {
     assert!(matches!(&err, LocalError::ServerMissing { python } if *python == opts.python));
     assert!(err
         .to_string()
-        .contains("install it with `scripts/setup-local-model.sh`"));
+        .contains("install it with `l2mac setup-local-model`"));
 }

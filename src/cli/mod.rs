@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod progress;
 pub mod run;
+pub mod setup;
 
 /// The documented exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -60,7 +60,17 @@ impl<'a> Runner<'a> {
     ) -> Result<Self, ControlError> {
         let dir = RunDir::open(root)?;
         let state = dir.load_state()?;
-        Self::with_state(model, sink, dir, state)
+        let runner = Self::with_state(model, sink, dir, state)?;
+        // A run killed mid-write leaves the temporary file of that write behind.
+        let removed = runner.ctx.store.remove_stale_temps()?;
+        if removed > 0 {
+            runner.emit(Event::Warning {
+                message: format!(
+                    "removed {removed} temporary file(s) left by a write that was killed"
+                ),
+            });
+        }
+        Ok(runner)
     }
 
     fn with_state(

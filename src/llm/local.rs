@@ -20,7 +20,8 @@ use nix::unistd::Pid;
 use thiserror::Error;
 
 /// The command that installs the venv and the model; every "not installed" error names it.
-pub const SETUP_COMMAND: &str = "scripts/setup-local-model.sh";
+/// The installer is inside the binary, so the hint works without a checkout.
+pub const SETUP_COMMAND: &str = "l2mac setup-local-model";
 /// Qwen2.5-Coder-1.5B-Instruct Q4_K_M: the default model.
 pub const MODEL_FILE: &str = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf";
 /// SmolLM2-135M-Instruct Q4_1 (`setup-local-model.sh --small`): fast, but only good for plumbing.
@@ -64,7 +65,8 @@ const LOG_TAIL_LINES: usize = 30;
 pub enum LocalError {
     #[error(
         "no local model at {}: install it with `{SETUP_COMMAND}` \
-         (or `{SETUP_COMMAND} --small` for the 93 MB SmolLM2 used in plumbing tests), \
+         (or `{SETUP_COMMAND} --small` for the 93 MB SmolLM2 used in plumbing tests; \
+         scripts/setup-local-model.sh in a checkout is the same), \
          or use `--provider openai` with an endpoint",
         path.display()
     )]
@@ -514,7 +516,7 @@ mod tests {
         assert!(matches!(&err, LocalError::ModelMissing { path } if *path == expected));
         assert!(err
             .to_string()
-            .contains("install it with `scripts/setup-local-model.sh`"));
+            .contains("install it with `l2mac setup-local-model`"));
     }
 
     #[test]

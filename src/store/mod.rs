@@ -104,6 +104,29 @@ impl FileStore {
         Ok(Self { root })
     }
 
+    /// Removes the temporary files a killed atomic write leaves (`.l2mac-tmp-*`, in any folder
+    /// of the run, `.l2mac/` included) and returns how many. Only for a run whose lock is held:
+    /// a live writer's temporary file would go too.
+    pub fn remove_stale_temps(&self) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        let walker = walkdir::WalkDir::new(&self.root).follow_links(false);
+        for entry in walker.into_iter().filter_map(Result::ok) {
+            let stale = entry.file_type().is_file()
+                && entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with(path::TEMP_PREFIX));
+            if stale {
+                fs::remove_file(entry.path()).map_err(|source| StoreError::Io {
+                    path: entry.path().display().to_string(),
+                    source,
+                })?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -382,6 +405,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = FileStore::open(dir.path().join("files")).unwrap();
         (dir, store)
+    }
+
+    #[test]
+    fn leftover_temporary_files_of_a_killed_write_are_removed() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = FileStore::open(dir.path()).expect("store");
+        store.write("pkg/a.py", "x = 1\n").expect("write");
+        fs::write(dir.path().join("pkg/.l2mac-tmp-Ab12"), "half").expect("tmp file");
+        fs::create_dir_all(dir.path().join(".l2mac")).expect("state dir");
+        fs::write(dir.path().join(".l2mac/.l2mac-tmp-x"), "{").expect("tmp file");
+        assert_eq!(store.remove_stale_temps().expect("clean"), 2);
+        assert!(!dir.path().join("pkg/.l2mac-tmp-Ab12").exists());
+        assert_eq!(store.read("pkg/a.py").expect("kept"), "x = 1\n");
+        assert_eq!(store.remove_stale_temps().expect("clean"), 0);
     }
 
     #[test]
