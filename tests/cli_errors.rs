@@ -130,8 +130,49 @@ fn warnings_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
 fn the_local_model_installer_is_inside_the_binary() {
     let (code, stdout, _) = l2mac(&["setup-local-model", "--", "--help"]);
     assert_eq!(code, Some(0));
-    assert!(stdout.starts_with("Installs the local LLM that `l2mac run` uses"), "{stdout}");
+    assert!(
+        stdout.starts_with("Installs the local LLM that `l2mac run` uses"),
+        "{stdout}"
+    );
     let (code, _, stderr) = l2mac(&["setup-local-model", "--no-such-option"]);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("unknown option '--no-such-option'"), "{stderr}");
+    assert!(
+        stderr.contains("unknown option '--no-such-option'"),
+        "{stderr}"
+    );
+}
+
+/// Without pytest a code run would fail every step's checks and ask the model to fix that; it is
+/// refused before the first model call, with how to install it.
+#[test]
+fn a_code_run_without_pytest_is_refused_before_any_model_call() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = dir.path().join("python3");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho 'No module named pytest' >&2\nexit 1\n",
+    )
+    .expect("fake");
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_l2mac"))
+        .args(["run", "Write hello.py", "--out"])
+        .arg(dir.path().join("run"))
+        .env("PATH", path)
+        .env_remove("OPENAI_BASE_URL")
+        .env("L2MAC_HOME", "/nonexistent/l2mac-home")
+        .output()
+        .expect("l2mac runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("`python3 -m pytest` does not run here: install it with `python3 -m pip install pytest`"), "{stderr}");
+    assert!(
+        !dir.path().join("run").exists(),
+        "nothing is created for a refused run"
+    );
 }

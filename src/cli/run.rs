@@ -309,6 +309,14 @@ pub async fn run(args: RunArgs) -> Result<ExitCode> {
     if task.trim().is_empty() {
         bail!("the task is empty");
     }
+    // Before the first model call: without pytest every code step would fail its checks and the
+    // model would be asked to fix what it cannot.
+    let own_checks = !args.checks.is_empty() || !file.checks.is_empty();
+    if args.domain == DomainKind::Code && !own_checks && !l2mac::exec::pytest_available() {
+        bail!(
+            "a code run checks its Python with pytest, and `python3 -m pytest` does not run here: install it with `python3 -m pip install pytest`, or give the run your own checks with --check CMD"
+        );
+    }
     let handle = client(&args.model, &file, None).await?;
     let client = &handle.client;
     let model_name = client.options().model.clone();
