@@ -156,8 +156,8 @@ async fn failing_checks_are_answered_in_plain_text_until_a_search_replace_fixes_
 }
 
 #[tokio::test]
-async fn a_tests_step_whose_tests_stay_wrong_ends_after_one_repair_and_keeps_the_module() {
-    let wrong_tests = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 6\n";
+async fn a_tests_step_whose_tests_stay_wrong_keeps_the_module_and_only_the_tests_that_agree() {
+    let wrong_tests = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_add_more():\n    assert add(2, 3) == 6\n";
     let server = ScriptedServer::start(vec![
         plan(&["Write calc.py with add", "Write the tests in test_calc.py"]),
         text(&block("calc.py", RIGHT)),
@@ -182,14 +182,39 @@ async fn a_tests_step_whose_tests_stay_wrong_ends_after_one_repair_and_keeps_the
     let dir = tempfile::tempdir().expect("tmp");
     let (report, events) = run_task(&server, dir.path(), TASK, blocks_settings(1)).await;
 
-    assert_eq!(
-        (report.steps_done, report.steps_failed, report.model_calls),
-        (1, 1, 4)
-    );
+    // One repair, then the failing test is dropped and the step ends with the checks green.
+    assert_complete(&report);
+    assert_eq!((report.steps_done, report.model_calls), (2, 4));
     assert_eq!(
         std::fs::read_to_string(dir.path().join("calc.py")).expect("calc"),
         RIGHT
     );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("test_calc.py")).expect("tests"),
+        TESTS
+    );
     assert!(events.iter().any(|e| matches!(e,
-        Event::StepFinished { completed: false, summary, .. } if summary.contains("its tests still fail against the module after 1 repair(s)"))));
+        Event::StepFinished { completed: true, summary, .. } if summary.contains("dropped 1 that contradicted it after the repairs: test_calc.py::test_add_more"))));
+}
+
+#[tokio::test]
+async fn a_step_with_nothing_to_write_and_green_checks_asks_the_model_nothing() {
+    let server = ScriptedServer::start(vec![
+        plan(&[
+            "Write calc.py with add and test_calc.py",
+            "Run the tests and finish",
+        ]),
+        text(&format!(
+            "{}\n{}",
+            block("calc.py", RIGHT),
+            block("test_calc.py", TESTS)
+        )),
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let (report, events) = run_task(&server, dir.path(), TASK, blocks_settings(3)).await;
+    assert_complete(&report);
+    assert_eq!((report.steps_done, report.model_calls), (2, 2));
+    assert!(events.iter().any(|e| matches!(e,
+        Event::StepFinished { index: 1, completed: true, summary } if summary.starts_with("nothing to write"))));
 }

@@ -5,6 +5,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+mod plain;
+
 use super::agent::{AgentPhase, Next, Notice, Nudges, StepAgent};
 use super::blocks;
 use super::events::{Event, EventSink};
@@ -363,6 +365,10 @@ impl<'a> Runner<'a> {
         let summarise = prompts::render("summarise.md", &json!({}))?;
         let no_edit = prompts::render("no_edit.md", &json!({}))?;
         let specs = tools.specs();
+        if let Some(summary) = self.nothing_to_do(&agent, &ctx).await? {
+            self.end_step(index, StepStatus::Done, summary)?;
+            return Ok(true);
+        }
         loop {
             for notice in agent.manage_context(&self.state.settings, &specs, &self.counter) {
                 self.notice(index, notice);
@@ -471,13 +477,27 @@ impl<'a> Runner<'a> {
                     let repairs = self.state.settings.profile.test_repairs;
                     let give_up =
                         applied.done.is_none() && ctx.step.tests_only && agent.turns > repairs;
-                    agent.on_edit_results(applied.feedback, applied.done);
-                    if give_up {
-                        // A small model's failing test is more often wrong than the module, and
-                        // the module is not changed here: more turns only burn time.
-                        agent.give_up(format!(
-                            "its tests still fail against the module after {repairs} repair(s); the module is kept as the earlier step checked it"
-                        ));
+                    // A small model's failing test is more often wrong than the module, and the
+                    // module is not changed here: more turns only burn time.
+                    let dropped = match give_up {
+                        true => blocks::drop_failing_tests(&ctx).await?,
+                        false => None,
+                    };
+                    match dropped {
+                        Some(summary) => {
+                            self.emit(Event::Warning {
+                                message: format!("step {}: {summary}", index + 1),
+                            });
+                            agent.on_edit_results(String::new(), Some(summary));
+                        }
+                        None => {
+                            agent.on_edit_results(applied.feedback, applied.done);
+                            if give_up {
+                                agent.give_up(format!(
+                                    "its tests still fail against the module after {repairs} repair(s); the module is kept as the earlier step checked it"
+                                ));
+                            }
+                        }
                     }
                     self.save_with(&agent)?;
                 }
@@ -503,59 +523,6 @@ impl<'a> Runner<'a> {
                 }
             }
         }
-    }
-
-    /// A plain-text step's first reply, sampled once per temperature: each candidate is scored on
-    /// a scratch copy of the project (`blocks::score`) and the best kept. Sampling stops early
-    /// at a candidate with nothing left to gain, so a model that gets it right pays for one call.
-    async fn sample(
-        &mut self,
-        index: usize,
-        ctx: &ToolContext,
-        request: &ChatRequest,
-        temperatures: &[f32],
-    ) -> Result<ChatResponse, ControlError> {
-        let mut kept: Vec<(ChatResponse, blocks::Score)> = Vec::new();
-        for &temperature in temperatures {
-            if !kept.is_empty() && self.budget_exhausted() {
-                break;
-            }
-            let mut request = request.clone();
-            request.temperature = temperature;
-            let response = match self.call_model(Some(index), &request).await {
-                Ok(r) => r,
-                // One failed candidate is not the step's end while another is in hand.
-                Err(ControlError::Llm(e))
-                    if !kept.is_empty() && !matches!(e, LlmError::ContextLength(_)) =>
-                {
-                    self.emit(Event::Warning {
-                        message: format!("step {}: a candidate failed: {e}", index + 1),
-                    });
-                    break;
-                }
-                Err(e) => return Err(e),
-            };
-            let step = &mut self.state.plan[index];
-            step.prompt_tokens += response.usage.prompt_tokens;
-            step.completion_tokens += response.usage.completion_tokens;
-            let score = blocks::score(ctx, &response.message.content).await?;
-            let perfect = score.perfect();
-            kept.push((response, score));
-            if perfect {
-                break;
-            }
-        }
-        let scores: Vec<blocks::Score> = kept.iter().map(|(_, s)| s.clone()).collect();
-        let best = blocks::best(&scores).unwrap_or(0);
-        self.dir
-            .append_transcript(&json!({"ts": now(), "step": index + 1,
-            "kind": "candidates", "temperatures": temperatures, "scores": scores, "kept": best}))?;
-        self.emit(Event::CandidatesScored {
-            step: index,
-            scores: scores.iter().map(blocks::Score::describe).collect(),
-            kept: best,
-        });
-        Ok(kept.swap_remove(best).0)
     }
 
     fn end_step(
