@@ -131,12 +131,13 @@ impl TimeloopEnv {
                 )))
             }
         };
-        let dir = match options.get("dir") {
-            None => eyeriss::default_dir(),
-            Some(toml::Value::String(s)) => PathBuf::from(s),
+        let reference = match options.get("dir") {
+            // The copy inside the binary, so a study runs wherever `l2mac` is installed.
+            None => eyeriss::builtin_reference_arch(),
+            Some(toml::Value::String(s)) => eyeriss::reference_arch(&PathBuf::from(s)),
             Some(other) => return Err(bad(format!("`dir` must be a string, got {other}"))),
-        };
-        let reference = eyeriss::reference_arch(&dir).map_err(|e| bad(e.to_string()))?;
+        }
+        .map_err(|e| bad(e.to_string()))?;
         Ok(TimeloopEnv {
             name: format!("timeloop?network={network}"),
             space: space(),
@@ -243,7 +244,7 @@ pub fn info() -> EnvInfo {
             ),
             o(
                 "dir",
-                "<crate>/examples/accel/eyeriss",
+                "(built in: examples/accel/eyeriss)",
                 "reference architecture and ERT/ART",
             ),
         ],

@@ -11,11 +11,42 @@ use std::path::{Path, PathBuf};
 
 use super::error::AccelError;
 use super::mapper::{LevelSpace, MapSpace};
-use super::spec::{load_arch, Arch, DataSpace, Problem, Tables};
+use super::spec::{arch_from_yaml, load_arch, parse_yaml, Arch, DataSpace, Problem, Tables};
 
-/// The directory with the reference architecture and its tables.
+/// The directory with the reference architecture and its tables in a checkout.
 pub fn default_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/accel/eyeriss")
+}
+
+/// The reference design's files, carried inside the binary (an installed or copied `l2mac` has
+/// no checkout to read them from): architecture, ERT, ART, as in examples/accel/eyeriss.
+const BUILTIN: [(&str, &str); 3] = [
+    (
+        "eyeriss_like.yaml",
+        include_str!("../../../examples/accel/eyeriss/eyeriss_like.yaml"),
+    ),
+    (
+        "eyeriss_like.ERT.yaml",
+        include_str!("../../../examples/accel/eyeriss/eyeriss_like.ERT.yaml"),
+    ),
+    (
+        "eyeriss_like.ART.yaml",
+        include_str!("../../../examples/accel/eyeriss/eyeriss_like.ART.yaml"),
+    ),
+];
+
+/// The reference (168-PE) architecture from the copy inside the binary.
+pub fn builtin_reference_arch() -> Result<Arch, AccelError> {
+    let [(arch_name, arch), (ert_name, ert), (art_name, art)] = BUILTIN;
+    let shown = |n: &str| format!("(built in) examples/accel/eyeriss/{n}");
+    let mut tables = Tables::default();
+    tables.read_ert(&shown(ert_name), &parse_yaml(&shown(ert_name), ert)?)?;
+    tables.read_art(&shown(art_name), &parse_yaml(&shown(art_name), art)?)?;
+    arch_from_yaml(
+        &shown(arch_name),
+        &parse_yaml(&shown(arch_name), arch)?,
+        &tables,
+    )
 }
 
 /// The reference (168-PE) architecture with its ERT/ART energies and areas.
@@ -252,4 +283,16 @@ pub fn map_space(arch: &Arch) -> MapSpace {
         })
         .collect();
     MapSpace { levels }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_reference_is_the_checkout_s() {
+        let built_in = builtin_reference_arch().expect("built in");
+        let from_files = reference_arch(&default_dir()).expect("files");
+        assert_eq!(built_in, from_files);
+    }
 }
