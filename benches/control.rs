@@ -38,7 +38,11 @@ fn bench(c: &mut Criterion) {
             |dir| {
                 rt.block_on(async {
                     let model = ScriptedModel::new(replies());
-                    let settings = RunSettings::default();
+                    // The replies are tool calls, so the run drives the model by tools (the
+                    // small profile's default is plain-text steps).
+                    let mut settings = RunSettings::default();
+                    settings.profile.edit_format = l2mac::profile::EditFormat::Tools;
+                    settings.profile.candidates = 1;
                     let state =
                         RunState::new("bench".into(), "scripted".into(), "mem".into(), settings);
                     let mut runner =
