@@ -31,14 +31,16 @@ pub async fn apply_reply(
     reply: &str,
     no_edit: &str,
 ) -> Result<Applied, ControlError> {
-    let parsed = parse_reply(reply);
-    let (edits, kept_out) = split_protected(ctx, parsed.edits);
-    let results = apply_edits(&ctx.store, &edits);
+    let Written {
+        results,
+        kept_out,
+        problems,
+    } = write_reply(ctx, &ctx.store, reply);
     let mut lines: Vec<String> = results.iter().map(|r| format!("- {r}")).collect();
     lines.extend(kept_out.iter().map(|p| {
         format!("- NOT applied: `{p}` is code an earlier step wrote; this step writes tests only")
     }));
-    lines.extend(parsed.problems.iter().map(|p| format!("- {p}")));
+    lines.extend(problems.iter().map(|p| format!("- {p}")));
     let summary = summary_of(&results);
     let mut completion = check_completion(ctx, &summary).await?;
     if matches!(completion, Completion::Done { .. }) && !ctx.step.tests_only {
@@ -59,7 +61,7 @@ pub async fn apply_reply(
         Some(_) => format!(
             "{} edit(s), {failed_edits} failed, {} unreadable block(s)",
             results.len(),
-            parsed.problems.len()
+            problems.len()
         ),
         None => "no file in the reply".to_string(),
     };
@@ -214,6 +216,26 @@ fn without_functions(source: &str, names: &[&str]) -> String {
 }
 
 /// The edits a tests-only step may make, and the paths of existing code it may not touch.
+/// What writing a reply did: each edit's result, the paths a tests-only step may not touch,
+/// and the blocks that could not be read.
+struct Written {
+    results: Vec<EditResult>,
+    kept_out: Vec<String>,
+    problems: Vec<String>,
+}
+
+/// Parses `reply` and applies what the step of `ctx` may write to `store` (the project's own,
+/// or a candidate's scratch copy).
+fn write_reply(ctx: &ToolContext, store: &FileStore, reply: &str) -> Written {
+    let parsed = parse_reply(reply);
+    let (edits, kept_out) = split_protected(ctx, parsed.edits);
+    Written {
+        results: apply_edits(store, &edits),
+        kept_out,
+        problems: parsed.problems.iter().map(|p| p.to_string()).collect(),
+    }
+}
+
 fn split_protected(ctx: &ToolContext, edits: Vec<Edit>) -> (Vec<Edit>, Vec<String>) {
     if !ctx.step.tests_only {
         return (edits, Vec::new());
@@ -367,11 +389,13 @@ pub async fn score(ctx: &ToolContext, reply: &str) -> Result<Score, ControlError
             store.write(&entry.path, &text)?;
         }
     }
-    let parsed = parse_reply(reply);
-    let (edits, kept_out) = split_protected(ctx, parsed.edits);
-    let results = apply_edits(&store, &edits);
+    let Written {
+        results,
+        kept_out,
+        problems,
+    } = write_reply(ctx, &store, reply);
     let edits_failed =
-        results.iter().filter(|r| r.failed()).count() + parsed.problems.len() + kept_out.len();
+        results.iter().filter(|r| r.failed()).count() + problems.len() + kept_out.len();
     let wanted = &ctx.step.expected_files;
     let rating = rate(store.root(), &ctx.task).await.unwrap_or_default();
     let scratch_ctx = ToolContext {

@@ -375,34 +375,12 @@ impl<'a> Runner<'a> {
             }
             match agent.next(&self.state.settings, &specs, &summarise) {
                 Next::CallModel(request) => {
-                    if self.budget_exhausted() {
-                        self.save_with(&agent)?;
+                    if !self
+                        .answer(index, &mut agent, &ctx, &nudges, &request, None)
+                        .await?
+                    {
                         return Ok(false);
                     }
-                    let summarising = agent.phase == AgentPhase::Summarising;
-                    match self.call_model(Some(index), &request).await {
-                        Ok(response) => {
-                            let step = &mut self.state.plan[index];
-                            step.prompt_tokens += response.usage.prompt_tokens;
-                            step.completion_tokens += response.usage.completion_tokens;
-                            if !summarising {
-                                self.state.totals.turns += 1;
-                                step.turns += 1;
-                            }
-                            let profile = &self.state.settings.profile;
-                            for notice in agent.on_model_response(response, &nudges, profile) {
-                                self.notice(index, notice);
-                            }
-                        }
-                        Err(ControlError::Llm(LlmError::ContextLength(_))) => {
-                            agent.on_context_overflow(&self.state.settings);
-                        }
-                        Err(e) => {
-                            self.save_with(&agent)?;
-                            return Err(e);
-                        }
-                    }
-                    self.save_with(&agent)?;
                 }
                 Next::CallTools(calls) => {
                     let mut results = Vec::with_capacity(calls.len());
@@ -440,28 +418,13 @@ impl<'a> Runner<'a> {
                     request,
                     temperatures,
                 } => {
-                    if self.budget_exhausted() {
-                        self.save_with(&agent)?;
+                    let temperatures = Some(temperatures.as_slice());
+                    if !self
+                        .answer(index, &mut agent, &ctx, &nudges, &request, temperatures)
+                        .await?
+                    {
                         return Ok(false);
                     }
-                    match self.sample(index, &ctx, &request, &temperatures).await {
-                        Ok(response) => {
-                            self.state.totals.turns += 1;
-                            self.state.plan[index].turns += 1;
-                            let profile = &self.state.settings.profile;
-                            for notice in agent.on_model_response(response, &nudges, profile) {
-                                self.notice(index, notice);
-                            }
-                        }
-                        Err(ControlError::Llm(LlmError::ContextLength(_))) => {
-                            agent.on_context_overflow(&self.state.settings);
-                        }
-                        Err(e) => {
-                            self.save_with(&agent)?;
-                            return Err(e);
-                        }
-                    }
-                    self.save_with(&agent)?;
                 }
                 Next::ApplyEdits(reply) => {
                     let applied = blocks::apply_reply(&ctx, &reply, &no_edit).await?;
@@ -523,6 +486,58 @@ impl<'a> Runner<'a> {
                 }
             }
         }
+    }
+
+    /// One model turn of a step: a single call, or (with `temperatures`) the best of several
+    /// sampled candidates. `Ok(false)` when a global budget stops the run before the call; a
+    /// context overflow is the agent's to handle, any other failure ends the run resumably.
+    async fn answer(
+        &mut self,
+        index: usize,
+        agent: &mut StepAgent,
+        ctx: &ToolContext,
+        nudges: &Nudges,
+        request: &ChatRequest,
+        temperatures: Option<&[f32]>,
+    ) -> Result<bool, ControlError> {
+        if self.budget_exhausted() {
+            self.save_with(agent)?;
+            return Ok(false);
+        }
+        let summarising = agent.phase == AgentPhase::Summarising;
+        // `sample` books every candidate's tokens itself; a single call is booked here.
+        let result = match temperatures {
+            Some(temperatures) => self.sample(index, ctx, request, temperatures).await,
+            None => self
+                .call_model(Some(index), request)
+                .await
+                .inspect(|response| {
+                    let step = &mut self.state.plan[index];
+                    step.prompt_tokens += response.usage.prompt_tokens;
+                    step.completion_tokens += response.usage.completion_tokens;
+                }),
+        };
+        match result {
+            Ok(response) => {
+                if !summarising {
+                    self.state.totals.turns += 1;
+                    self.state.plan[index].turns += 1;
+                }
+                let profile = &self.state.settings.profile;
+                for notice in agent.on_model_response(response, nudges, profile) {
+                    self.notice(index, notice);
+                }
+            }
+            Err(ControlError::Llm(LlmError::ContextLength(_))) => {
+                agent.on_context_overflow(&self.state.settings);
+            }
+            Err(e) => {
+                self.save_with(agent)?;
+                return Err(e);
+            }
+        }
+        self.save_with(agent)?;
+        Ok(true)
     }
 
     fn end_step(
