@@ -144,6 +144,13 @@ pub struct ModelProfile {
     /// module is not changed there, so a test the model cannot get right costs turns only).
     #[serde(default = "one")]
     pub test_repairs: u32,
+    /// A planned step that only tests the module the step before it wrote is folded into that
+    /// step, so each sampled candidate brings its module with its own tests and the candidates
+    /// can be checked against each other's tests (a tests-only step cannot fix the module). Such
+    /// a step's tests that still fail after `test_repairs` repairs are dropped, as a tests-only
+    /// step's are.
+    #[serde(default)]
+    pub tests_with_code: bool,
 }
 
 fn one() -> u32 {
@@ -168,6 +175,7 @@ impl ModelProfile {
             edit_format: EditFormat::Blocks,
             candidates: 3,
             test_repairs: 1,
+            tests_with_code: true,
         }
     }
 
@@ -187,6 +195,7 @@ impl ModelProfile {
             edit_format: EditFormat::Tools,
             candidates: 1,
             test_repairs: 1,
+            tests_with_code: false,
         }
     }
 

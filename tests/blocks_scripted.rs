@@ -218,3 +218,99 @@ async fn a_step_with_nothing_to_write_and_green_checks_asks_the_model_nothing() 
     assert!(events.iter().any(|e| matches!(e,
         Event::StepFinished { index: 1, completed: true, summary } if summary.starts_with("nothing to write"))));
 }
+
+const TASK_SUB: &str = "Write `calc.py` with `add(a, b)` (the sum) and `sub(a, b)` (a minus b), with pytest tests in `test_calc.py`.";
+
+fn candidate(sub: &str, tests: &[(&str, &str)]) -> String {
+    let code = format!("def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return {sub}\n");
+    let mut test_file = String::from("from calc import add, sub\n");
+    for (name, assertion) in tests {
+        test_file.push_str(&format!("\n\ndef test_{name}():\n    assert {assertion}\n"));
+    }
+    format!(
+        "{}\n{}",
+        block("calc.py", &code),
+        block("test_calc.py", &test_file)
+    )
+}
+
+#[tokio::test]
+async fn a_module_with_its_tests_is_kept_by_what_every_candidate_s_tests_agree_on() {
+    let server = ScriptedServer::start(vec![
+        plan(&[
+            "Write calc.py with add and sub",
+            "Write test_calc.py with pytest tests for add and sub",
+        ]),
+        // The first candidate's code is wrong and its own tests agree with it: alone, every
+        // check passes. The other two agree with each other (one of their tests is wrong too).
+        text(&candidate(
+            "b - a",
+            &[("add", "add(2, 3) == 5"), ("sub", "sub(5, 3) == -2")],
+        )),
+        text(&candidate(
+            "a - b",
+            &[("add", "add(2, 3) == 5"), ("sub", "sub(5, 3) == 2")],
+        )),
+        text(&candidate(
+            "a - b",
+            &[("sub", "sub(10, 4) == 6"), ("add", "add(1, 1) == 3")],
+        )),
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let (report, events) = run_task(&server, dir.path(), TASK_SUB, folded_settings(3)).await;
+
+    assert_complete(&report);
+    // The tests-only step was folded into the module's step: one step, three candidates.
+    assert_eq!((report.steps_done, report.model_calls), (1, 4));
+    let calc = std::fs::read_to_string(dir.path().join("calc.py")).expect("calc");
+    assert!(calc.contains("return a - b"), "{calc}");
+    let tests = std::fs::read_to_string(dir.path().join("test_calc.py")).expect("tests");
+    assert!(tests.contains("sub(5, 3) == 2"), "{tests}");
+    let scored = events.iter().find_map(|e| match e {
+        Event::CandidatesScored { scores, kept, .. } => Some((scores.clone(), *kept)),
+        _ => None,
+    });
+    let Some((scores, kept)) = scored else {
+        panic!("no candidates scored: {events:?}");
+    };
+    assert_eq!(kept, 1, "{scores:#?}");
+    assert!(
+        scores[0].contains(", 3 test case(s) of all candidates pass"),
+        "{scores:#?}"
+    );
+    assert!(
+        scores[1].contains(", 4 test case(s) of all candidates pass"),
+        "{scores:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_test_that_stays_wrong_after_a_repair_is_dropped_and_the_module_kept() {
+    let wrong = candidate(
+        "a - b",
+        &[("add", "add(2, 3) == 5"), ("sub", "sub(5, 3) == 3")],
+    );
+    let server = ScriptedServer::start(vec![
+        plan(&["Write calc.py with add and sub, and test_calc.py with pytest tests for both"]),
+        text(&wrong),
+        expect(
+            |req| {
+                let said = user_text(req);
+                assert!(said.contains("test_sub"), "{said}");
+            },
+            text(&wrong),
+        ),
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let (report, events) = run_task(&server, dir.path(), TASK_SUB, folded_settings(1)).await;
+
+    assert_complete(&report);
+    assert_eq!(report.model_calls, 3);
+    let tests = std::fs::read_to_string(dir.path().join("test_calc.py")).expect("tests");
+    assert!(tests.contains("def test_add"), "{tests}");
+    assert!(!tests.contains("def test_sub"), "{tests}");
+    assert!(events.iter().any(|e| matches!(e,
+        Event::Warning { message } if message.contains("test_calc.py::test_sub"))));
+}

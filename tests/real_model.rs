@@ -131,22 +131,24 @@ async fn the_local_model_builds_a_module_that_passes_unseen_acceptance_tests() {
         "plan: {:?}",
         runner.state().plan
     );
-    let applied = sink
-        .events()
+    // The code step went through the plain-text path: its replies were applied as file blocks
+    // (a step whose own wrong tests were dropped reports that as a warning, shown here).
+    let events = sink.events();
+    let applied = events
         .iter()
-        .filter(|e| {
-            matches!(
-                e,
-                Event::EditsApplied {
-                    is_error: false,
-                    ..
-                }
-            )
-        })
+        .filter(|e| matches!(e, Event::EditsApplied { .. }))
         .count();
-    assert!(
-        applied >= 1,
-        "no plain-text reply was applied without an error"
+    for e in &events {
+        if let Event::Warning { message } = e {
+            eprintln!("warning: {message}");
+        }
+    }
+    assert!(applied >= 1, "no plain-text reply was applied");
+    assert_eq!(
+        report.steps_done,
+        report.steps_total,
+        "plan: {:?}",
+        runner.state().plan
     );
     let module = std::fs::read_to_string(dir.path().join("temperature.py"))
         .expect("temperature.py was not written");

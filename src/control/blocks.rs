@@ -9,6 +9,7 @@ use crate::edit::{apply_edits, parse_reply, Edit, EditResult};
 use crate::exec::is_python_test_file;
 use crate::rate::{rate, Rating};
 use crate::store::FileStore;
+use crate::tools::pyfix::postpone_annotations;
 use crate::tools::{check_completion, check_now, Completion, ToolContext};
 
 /// What a plain-text reply did to the store, and the control unit's answer to it.
@@ -35,11 +36,13 @@ pub async fn apply_reply(
         results,
         kept_out,
         problems,
+        repairs,
     } = write_reply(ctx, &ctx.store, reply);
     let mut lines: Vec<String> = results.iter().map(|r| format!("- {r}")).collect();
     lines.extend(kept_out.iter().map(|p| {
         format!("- NOT applied: `{p}` is code an earlier step wrote; this step writes tests only")
     }));
+    lines.extend(repairs.iter().map(|r| format!("- {r}")));
     lines.extend(problems.iter().map(|p| format!("- {p}")));
     let summary = summary_of(&results);
     let mut completion = check_completion(ctx, &summary).await?;
@@ -218,21 +221,42 @@ fn without_functions(source: &str, names: &[&str]) -> String {
 /// The edits a tests-only step may make, and the paths of existing code it may not touch.
 /// What writing a reply did: each edit's result, the paths a tests-only step may not touch,
 /// and the blocks that could not be read.
-struct Written {
+pub(crate) struct Written {
     results: Vec<EditResult>,
     kept_out: Vec<String>,
     problems: Vec<String>,
+    /// Mechanical repairs the control unit made to what was written (`tools::pyfix`).
+    repairs: Vec<String>,
 }
 
 /// Parses `reply` and applies what the step of `ctx` may write to `store` (the project's own,
 /// or a candidate's scratch copy).
-fn write_reply(ctx: &ToolContext, store: &FileStore, reply: &str) -> Written {
+pub(crate) fn write_reply(ctx: &ToolContext, store: &FileStore, reply: &str) -> Written {
     let parsed = parse_reply(reply);
     let (edits, kept_out) = split_protected(ctx, parsed.edits);
+    let results = apply_edits(store, &edits);
+    let mut repairs = Vec::new();
+    for r in results
+        .iter()
+        .filter(|r| !r.failed() && r.path.ends_with(".py"))
+    {
+        let Ok(text) = store.read(&r.path) else {
+            continue;
+        };
+        if let Some(fixed) = postpone_annotations(&text) {
+            if store.write(&r.path, &fixed).is_ok() {
+                repairs.push(format!(
+                    "added `from __future__ import annotations` to `{}`: a signature there names a class of the same file, which fails at import without it",
+                    r.path
+                ));
+            }
+        }
+    }
     Written {
-        results: apply_edits(store, &edits),
+        results,
         kept_out,
         problems: parsed.problems.iter().map(|p| p.to_string()).collect(),
+        repairs,
     }
 }
 
@@ -311,17 +335,23 @@ pub struct Score {
     pub checks: usize,
     pub edits_applied: usize,
     pub edits_failed: usize,
+    /// Test cases of all candidates' test files this candidate's code passes (`agree`), when
+    /// the step writes a module with its tests and more than one candidate was drawn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<usize>,
 }
 
 impl Score {
     /// Larger is better: the step's files first, then what the task states (its examples, its
-    /// names), then importing, the checks and compiling; failed edits count against.
-    fn key(&self) -> [i64; 7] {
+    /// names), then importing, agreement with every candidate's tests, the checks and
+    /// compiling; failed edits count against.
+    fn key(&self) -> [i64; 8] {
         [
             self.deliverables as i64,
             self.rating.examples_passed as i64,
             self.rating.promised_found as i64,
             self.rating.imported as i64,
+            self.agreement.unwrap_or(0) as i64,
             self.checks_passed as i64,
             self.rating.compiled as i64,
             self.edits_applied as i64 - self.edits_failed as i64,
@@ -356,7 +386,10 @@ impl Score {
             self.checks_passed,
             self.checks,
             self.edits_failed
-        )
+        ) + &match self.agreement {
+            Some(n) => format!(", {n} test case(s) of all candidates pass"),
+            None => String::new(),
+        }
     }
 }
 
@@ -393,6 +426,7 @@ pub async fn score(ctx: &ToolContext, reply: &str) -> Result<Score, ControlError
         results,
         kept_out,
         problems,
+        ..
     } = write_reply(ctx, &store, reply);
     let edits_failed =
         results.iter().filter(|r| r.failed()).count() + problems.len() + kept_out.len();
@@ -411,6 +445,7 @@ pub async fn score(ctx: &ToolContext, reply: &str) -> Result<Score, ControlError
         checks: outcomes.len(),
         edits_applied: results.len() - results.iter().filter(|r| r.failed()).count(),
         edits_failed,
+        agreement: None,
     })
 }
 

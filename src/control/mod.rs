@@ -2,6 +2,7 @@
 //! fresh agent whose context it manages, saving every turn so runs survive being killed.
 
 pub mod agent;
+pub mod agree;
 pub mod blocks;
 pub mod context;
 pub mod events;

@@ -27,6 +27,14 @@ impl Domain for CodeDomain {
         })
     }
 
+    fn shape_plan(&self, steps: Vec<NewStep>, profile: &ModelProfile) -> Vec<NewStep> {
+        // Agreement ranks plain-text candidates only: the tool path keeps the planner's steps.
+        match profile.tests_with_code && profile.edit_format == EditFormat::Blocks {
+            true => tests_with_their_code(steps),
+            false => steps,
+        }
+    }
+
     /// Code steps take the profile's format: a small model's files come as plain-text blocks.
     fn edit_format(&self, kind: &StepKind, profile: &ModelProfile) -> EditFormat {
         match kind {
@@ -104,6 +112,79 @@ pub(super) fn planned_steps(
         .collect()
 }
 
+/// Folds each step that only writes `test_X.py` files into the step just before it when that
+/// step writes every `X.py` they test: the pair becomes one step whose files are the module and
+/// its tests, in the planner's words.
+pub fn tests_with_their_code(steps: Vec<NewStep>) -> Vec<NewStep> {
+    let mut out: Vec<NewStep> = Vec::with_capacity(steps.len());
+    for step in steps {
+        let folded = match (out.last_mut(), &step.kind) {
+            (
+                Some(NewStep {
+                    text,
+                    kind:
+                        StepKind::Code {
+                            deliverables,
+                            tests,
+                            promised,
+                        },
+                }),
+                StepKind::Code {
+                    deliverables: new_files,
+                    tests: new_tests,
+                    promised: new_promised,
+                },
+            ) if tests_only_for(new_files, new_tests, deliverables) => {
+                if !text.trim_end().ends_with('.') {
+                    text.push('.');
+                }
+                text.push_str(" Then, in this same step: ");
+                text.push_str(&step.text);
+                for f in new_files {
+                    if !deliverables.contains(f) {
+                        deliverables.push(f.clone());
+                    }
+                    if !tests.contains(f) {
+                        tests.push(f.clone());
+                    }
+                }
+                for p in new_promised {
+                    if !promised.contains(p) {
+                        promised.push(p.clone());
+                    }
+                }
+                true
+            }
+            _ => false,
+        };
+        if !folded {
+            out.push(step);
+        }
+    }
+    out
+}
+
+/// Whether `files` are all tests (at least one) and each `test_X.py` tests an `X.py` among
+/// `modules`.
+fn tests_only_for(files: &[String], tests: &[String], modules: &[String]) -> bool {
+    let stem = |path: &str| {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        name.strip_suffix(".py").unwrap_or(name).to_string()
+    };
+    let module_stems: Vec<String> = modules
+        .iter()
+        .filter(|m| !tests.contains(m) && !crate::exec::is_python_test_file(m))
+        .map(|m| stem(m))
+        .collect();
+    !files.is_empty()
+        && files.iter().all(|f| {
+            tests.contains(f)
+                && stem(f)
+                    .strip_prefix("test_")
+                    .is_some_and(|tested| module_stems.iter().any(|m| m == tested))
+        })
+}
+
 /// Files named (not shown) at most in a step's prompt.
 const MAX_NAMED: usize = 50;
 
@@ -163,11 +244,14 @@ const DELIVERABLE_EXTENSIONS: &[&str] = &[
 /// Steps that delete, remove, rename or move files name files that should not exist, so they
 /// expect nothing.
 pub fn files_named_in(step: &str) -> Vec<String> {
-    let lower = step.to_ascii_lowercase();
-    if ["delete", "remove", "rename", "move "]
-        .iter()
-        .any(|w| lower.contains(w))
-    {
+    // A step that starts by deleting, renaming or moving leaves no new file; one that merely
+    // mentions such a word ("with add, complete, remove ... methods") does.
+    let first = step
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if ["delete", "remove", "rename", "move"].contains(&first.as_str()) {
         return Vec::new();
     }
     let mut files: Vec<String> = Vec::new();
@@ -226,6 +310,11 @@ mod tests {
             files_named_in("Delete old.py and write new.py"),
             Vec::<String>::new()
         );
+        // A method called `remove` is not a step that removes files (03-todo-list's plan).
+        assert_eq!(
+            files_named_in("Write todo.py with TodoList class, add, complete, remove and get"),
+            v(&["todo.py"])
+        );
         assert_eq!(
             files_named_in("Use version 1.5 of the API, e.g. obj.method"),
             Vec::<String>::new()
@@ -257,6 +346,43 @@ mod tests {
             "## a.py\n```\nx = 1\n```\n\n## c/d.py\n```\nz = 3\n```\n\n(not shown to save room; read them with read_files: b.py)\n"
         );
         assert_eq!(file_contents(&store, 0).expect("view").lines().count(), 1);
+    }
+
+    #[test]
+    fn a_step_that_tests_the_module_before_it_is_folded_into_that_step() {
+        let task = "Write `roman.py` with `to_roman(n)` and `from_roman(s)`, and `util.py`.";
+        let steps = CodeDomain.steps_from_planner(
+            v(&[
+                "Write roman.py with to_roman and from_roman",
+                "Write test_roman.py with pytest tests for to_roman and from_roman",
+                "Write test_util.py with tests for util",
+                "Run the tests",
+            ]),
+            task,
+        );
+        let shaped = CodeDomain.shape_plan(steps.clone(), &ModelProfile::small());
+        assert_eq!(shaped.len(), 3, "{shaped:?}");
+        assert_eq!(
+            shaped[0].text,
+            "Write roman.py with to_roman and from_roman. Then, in this same step: Write test_roman.py with pytest tests for to_roman and from_roman"
+        );
+        let StepKind::Code {
+            deliverables,
+            tests,
+            ..
+        } = &shaped[0].kind
+        else {
+            panic!("not a code step: {:?}", shaped[0].kind);
+        };
+        assert_eq!(deliverables, &v(&["roman.py", "test_roman.py"]));
+        assert_eq!(tests, &v(&["test_roman.py"]));
+        // test_util.py tests a module no step before it wrote: it stays a step of its own.
+        assert_eq!(shaped[1].text, "Write test_util.py with tests for util");
+        // A strong model's plan is kept as the planner made it.
+        assert_eq!(
+            CodeDomain.shape_plan(steps.clone(), &ModelProfile::standard()),
+            steps
+        );
     }
 
     #[test]

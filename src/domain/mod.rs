@@ -164,6 +164,13 @@ pub trait Domain: Send + Sync {
     /// The planner's step texts as steps of this domain.
     fn steps_from_planner(&self, texts: Vec<String>, task: &str) -> Vec<NewStep>;
 
+    /// The planned steps reshaped for how `profile`'s model works (code: a tests-only step folded
+    /// into the step that writes its module). Not applied to migrated plans, whose step numbers
+    /// a saved run already refers to.
+    fn shape_plan(&self, steps: Vec<NewStep>, _profile: &ModelProfile) -> Vec<NewStep> {
+        steps
+    }
+
     /// Steps to add once the plan has reached a point the domain waits for (text: the outline
     /// written). Called before every step, so a run killed in between still grows on resume.
     fn expand(&self, _plan: &[StepView<'_>], _store: &FileStore) -> Result<Expansion, DomainError> {

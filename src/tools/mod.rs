@@ -7,7 +7,7 @@ mod files;
 pub mod interface;
 mod outline;
 mod plan;
-mod pyfix;
+pub(crate) mod pyfix;
 pub mod testfile;
 mod write_tests;
 

@@ -98,6 +98,79 @@ pub fn repair_broken_strings(src: &str) -> Option<(String, Vec<usize>)> {
     (!repaired.is_empty()).then_some((out, repaired))
 }
 
+/// The second commonest slip, in plain text too: a method annotated with its own class
+/// (`def load(cls, path) -> TodoList:` inside `class TodoList`), which fails at import with
+/// `NameError` because annotations are evaluated while the class body runs. The model repeats it
+/// on every repair. `from __future__ import annotations` makes every annotation a string without
+/// changing what the code does; it is added (after the docstring and any other `__future__`
+/// import) when a signature names a class the same file defines and the import is not there.
+pub fn postpone_annotations(src: &str) -> Option<String> {
+    if src.contains("from __future__ import annotations") {
+        return None;
+    }
+    let classes: Vec<&str> = src
+        .lines()
+        .filter_map(|l| l.strip_prefix("class "))
+        .filter_map(|rest| {
+            let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_'))?;
+            (end > 0).then(|| &rest[..end])
+        })
+        .collect();
+    let names_a_class = |sig: &str| {
+        sig.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|word| classes.contains(&word))
+    };
+    let needs = src.lines().any(|l| {
+        let t = l.trim_start();
+        let sig = t
+            .strip_prefix("def ")
+            .or_else(|| t.strip_prefix("async def "))
+            .and_then(|rest| rest.split_once('(').map(|(_, args)| args));
+        sig.is_some_and(names_a_class)
+    });
+    if !needs {
+        return None;
+    }
+    let lines: Vec<&str> = src.lines().collect();
+    let at = insertion_line(&lines);
+    let mut out: Vec<&str> = Vec::with_capacity(lines.len() + 1);
+    out.extend(&lines[..at]);
+    out.push("from __future__ import annotations");
+    out.extend(&lines[at..]);
+    let mut text = out.join("\n");
+    if src.ends_with('\n') {
+        text.push('\n');
+    }
+    Some(text)
+}
+
+/// The first line after a shebang/encoding comment, the module docstring and other `__future__`
+/// imports: where Python allows another `__future__` import.
+fn insertion_line(lines: &[&str]) -> usize {
+    let mut i = 0;
+    while i < lines.len() && lines[i].starts_with('#') {
+        i += 1;
+    }
+    let first = lines.get(i).map(|l| l.trim_start()).unwrap_or("");
+    for quote in ["\"\"\"", "'''"] {
+        if let Some(rest) = first.strip_prefix(quote) {
+            let mut end = i;
+            if !rest.contains(quote) {
+                end += 1;
+                while end < lines.len() && !lines[end].contains(quote) {
+                    end += 1;
+                }
+            }
+            i = (end + 1).min(lines.len());
+            break;
+        }
+    }
+    while i < lines.len() && lines[i].starts_with("from __future__ import") {
+        i += 1;
+    }
+    i
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +185,25 @@ mod tests {
                 vec![2, 5]
             ))
         );
+    }
+
+    #[test]
+    fn a_signature_naming_its_own_class_gets_postponed_annotations() {
+        let src = "\"\"\"To-do list.\n\nKept in memory.\"\"\"\nimport json\n\n\nclass TodoList:\n    @classmethod\n    def load(cls, path: str) -> TodoList:\n        return cls()\n";
+        let fixed = postpone_annotations(src).expect("fixed");
+        assert_eq!(
+            fixed,
+            "\"\"\"To-do list.\n\nKept in memory.\"\"\"\nfrom __future__ import annotations\nimport json\n\n\nclass TodoList:\n    @classmethod\n    def load(cls, path: str) -> TodoList:\n        return cls()\n"
+        );
+        let no_docstring = "class Node:\n    def link(self, other: Node) -> None:\n        pass\n";
+        assert!(postpone_annotations(no_docstring)
+            .is_some_and(|f| f.starts_with("from __future__ import annotations\nclass Node:")));
+        // Nothing to postpone, or already postponed.
+        assert_eq!(
+            postpone_annotations("class A:\n    def f(self, x: int) -> int:\n        return x\n"),
+            None
+        );
+        assert_eq!(postpone_annotations(&fixed), None);
     }
 
     #[test]

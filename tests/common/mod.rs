@@ -240,9 +240,18 @@ pub fn python_settings() -> RunSettings {
     settings
 }
 
-/// Settings for scripts of plain-text replies (the small profile as it is), with `candidates`
-/// first replies sampled per step.
+/// Settings for scripts of plain-text replies with `candidates` first replies sampled per step,
+/// and the planner's steps kept as planned: a step that only tests the module before it stays a
+/// tests-only step (the small profile folds it in; see `folded_settings`).
 pub fn blocks_settings(candidates: u32) -> RunSettings {
+    let mut settings = folded_settings(candidates);
+    settings.profile.tests_with_code = false;
+    settings
+}
+
+/// The small profile as it is: plain-text replies, `candidates` first replies, tests folded into
+/// the step that writes their module.
+pub fn folded_settings(candidates: u32) -> RunSettings {
     let mut settings = RunSettings {
         check_timeout_secs: 60,
         ..RunSettings::default()

@@ -8,13 +8,13 @@ use serde_json::json;
 mod plain;
 
 use super::agent::{AgentPhase, Next, Notice, Nudges, StepAgent};
-use super::blocks;
 use super::events::{Event, EventSink};
 use super::hooks::{self, AfterTool};
 use super::persist::RunDir;
 use super::planner;
 use super::state::{Instruction, Outcome, Phase, RunReport, RunState, StepStatus};
 use super::ControlError;
+use super::{agree, blocks};
 use crate::domain::{Domain, Expansion, NewStep, StepView};
 use crate::exec::{self, ExecOptions};
 use crate::llm::tokens::TokenCounter;
@@ -155,7 +155,8 @@ impl<'a> Runner<'a> {
                 Some(steps) => steps,
                 None => {
                     let texts = self.plan().await?;
-                    self.domain.steps_from_planner(texts, &self.state.task)
+                    let steps = self.domain.steps_from_planner(texts, &self.state.task);
+                    self.domain.shape_plan(steps, &self.state.settings.profile)
                 }
             };
             self.state.plan = steps.into_iter().map(instruction).collect();
@@ -438,10 +439,12 @@ impl<'a> Runner<'a> {
                         preview: applied.preview.chars().take(160).collect(),
                     });
                     let repairs = self.state.settings.profile.test_repairs;
-                    let give_up =
-                        applied.done.is_none() && ctx.step.tests_only && agent.turns > repairs;
-                    // A small model's failing test is more often wrong than the module, and the
-                    // module is not changed here: more turns only burn time.
+                    let writes_tests =
+                        ctx.step.tests_only || agree::applies(&ctx, &self.state.settings.profile);
+                    let give_up = applied.done.is_none() && writes_tests && agent.turns > repairs;
+                    // A small model's failing test is more often wrong than the module (which,
+                    // in a step with its tests, the candidates' agreement picked), and a
+                    // tests-only step cannot change the module: more turns only burn time.
                     let dropped = match give_up {
                         true => blocks::drop_failing_tests(&ctx).await?,
                         false => None,
@@ -455,7 +458,7 @@ impl<'a> Runner<'a> {
                         }
                         None => {
                             agent.on_edit_results(applied.feedback, applied.done);
-                            if give_up {
+                            if give_up && ctx.step.tests_only {
                                 agent.give_up(format!(
                                     "its tests still fail against the module after {repairs} repair(s); the module is kept as the earlier step checked it"
                                 ));

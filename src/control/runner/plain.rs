@@ -5,9 +5,9 @@ use serde_json::json;
 
 use super::{now, Runner};
 use crate::control::agent::StepAgent;
-use crate::control::blocks;
 use crate::control::events::Event;
 use crate::control::ControlError;
+use crate::control::{agree, blocks};
 use crate::llm::{ChatRequest, ChatResponse, LlmError};
 use crate::tools::{check_completion, Completion, ToolContext};
 
@@ -38,7 +38,9 @@ impl Runner<'_> {
 
     /// A plain-text step's first reply, sampled once per temperature: each candidate is scored on
     /// a scratch copy of the project (`blocks::score`) and the best kept. Sampling stops early
-    /// at a candidate with nothing left to gain, so a model that gets it right pays for one call.
+    /// at a candidate with nothing left to gain, so a model that gets it right pays for one call;
+    /// a step that writes a module with its tests draws them all and ranks the modules by how
+    /// many of every candidate's test cases they pass (`agree`).
     pub(super) async fn sample(
         &mut self,
         index: usize,
@@ -70,10 +72,21 @@ impl Runner<'_> {
             step.prompt_tokens += response.usage.prompt_tokens;
             step.completion_tokens += response.usage.completion_tokens;
             let score = blocks::score(ctx, &response.message.content).await?;
-            let perfect = score.perfect();
+            // A module that passes only its own tests has nothing to be checked against yet.
+            let perfect = score.perfect() && !agree::applies(ctx, &self.state.settings.profile);
             kept.push((response, score));
             if perfect {
                 break;
+            }
+        }
+        if kept.len() > 1 && agree::applies(ctx, &self.state.settings.profile) {
+            let replies: Vec<&str> = kept
+                .iter()
+                .map(|(r, _)| r.message.content.as_str())
+                .collect();
+            let agreement = agree::agreement(ctx, &replies).await?;
+            for ((_, score), passed) in kept.iter_mut().zip(agreement) {
+                score.agreement = Some(passed);
             }
         }
         let scores: Vec<blocks::Score> = kept.iter().map(|(_, s)| s.clone()).collect();
