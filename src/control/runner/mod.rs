@@ -438,9 +438,15 @@ impl<'a> Runner<'a> {
                         is_error: applied.is_error,
                         preview: applied.preview.chars().take(160).collect(),
                     });
-                    let repairs = self.state.settings.profile.test_repairs;
-                    let writes_tests =
-                        ctx.step.tests_only || agree::applies(&ctx, &self.state.settings.profile);
+                    let agreed = agree::applies(&ctx, &self.state.settings.profile);
+                    // A module the candidates' tests agreed on is not repaired towards its own
+                    // failing tests (in 05-matrix the repair lost three functions); only a
+                    // module that does not import or lacks a promised name gets more turns.
+                    let repairs = match agreed {
+                        true => 0,
+                        false => self.state.settings.profile.test_repairs,
+                    };
+                    let writes_tests = ctx.step.tests_only || agreed;
                     let give_up = applied.done.is_none() && writes_tests && agent.turns > repairs;
                     // A small model's failing test is more often wrong than the module (which,
                     // in a step with its tests, the candidates' agreement picked), and a
