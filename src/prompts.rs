@@ -31,6 +31,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "text_tools.md",
     "plan_refine.md",
     "no_tool.md",
+    "dse_blocks.md",
     "dse_tools.md",
     "step_system_text.md",
     "text_outline_step.md",

@@ -60,6 +60,7 @@ impl Domain for CodeDomain {
 
     fn prompt_parts(
         &self,
+        _task: &str,
         kind: &StepKind,
         store: &FileStore,
         profile: &ModelProfile,
@@ -192,9 +193,21 @@ const MAX_NAMED: usize = 50;
 /// `max_chars`, so a fresh agent builds on what is there instead of rewriting it from memory
 /// (small models rarely call `read_files` first). Files that do not fit are named, not shown.
 pub fn file_contents(store: &FileStore, max_chars: usize) -> Result<String, StoreError> {
+    file_contents_where(store, max_chars, |_| true)
+}
+
+/// `file_contents` of the files `keep` accepts.
+pub fn file_contents_where(
+    store: &FileStore,
+    max_chars: usize,
+    keep: impl Fn(&str) -> bool,
+) -> Result<String, StoreError> {
     let mut shown = String::new();
     let mut left_out = Vec::new();
     for entry in store.list(None)? {
+        if !keep(&entry.path) {
+            continue;
+        }
         let Ok(text) = store.read(&entry.path) else {
             continue;
         };

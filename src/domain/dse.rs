@@ -6,14 +6,15 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::code::planned_steps;
+use super::code::{file_contents_where, planned_steps};
 use super::{deliverables_scope, Domain, DomainError, DomainKind, NewStep, PromptParts, StepKind};
-use crate::profile::ModelProfile;
+use crate::dse;
+use crate::profile::{EditFormat, ModelProfile};
 use crate::prompts;
 use crate::store::FileStore;
 use crate::tools::{
-    step_tool_list, DseDescribeEnv, DseEvaluate, DseListEnvs, DseRunStudy, StepScope, Tool,
-    ToolRegistry,
+    step_tool_list, studies, Checker, DseDescribeEnv, DseEvaluate, DseListEnvs, DseRunStudy,
+    StepScope, Tool, ToolRegistry,
 };
 
 pub struct DseDomain;
@@ -31,6 +32,15 @@ impl Domain for DseDomain {
         })
     }
 
+    /// Study steps take the profile's format: a small model writes its study as a TOML block and
+    /// the checks run it.
+    fn edit_format(&self, kind: &StepKind, profile: &ModelProfile) -> EditFormat {
+        match kind {
+            StepKind::Study { .. } => profile.edit_format,
+            _ => EditFormat::Tools,
+        }
+    }
+
     fn tools(&self, _kind: &StepKind, _profile: &ModelProfile) -> ToolRegistry {
         let mut tools: Vec<Arc<dyn Tool>> = step_tool_list();
         tools.push(Arc::new(DseListEnvs));
@@ -40,23 +50,88 @@ impl Domain for DseDomain {
         ToolRegistry::of(tools)
     }
 
+    /// A study step's files must exist, and every study spec runs as a check; its reports must
+    /// quote the results.
     fn scope(&self, kind: &StepKind, _max_steps: usize) -> StepScope {
-        deliverables_scope(kind)
+        StepScope {
+            checker: Checker::Studies,
+            ..deliverables_scope(kind)
+        }
+    }
+
+    fn final_checker(&self, _max_steps: usize) -> Checker {
+        Checker::Studies
     }
 
     fn prompt_parts(
         &self,
-        _kind: &StepKind,
-        _store: &FileStore,
-        _profile: &ModelProfile,
-        _context_window: usize,
+        task: &str,
+        kind: &StepKind,
+        store: &FileStore,
+        profile: &ModelProfile,
+        context_window: usize,
     ) -> Result<PromptParts, DomainError> {
+        if self.edit_format(kind, profile) == EditFormat::Tools {
+            return Ok(PromptParts {
+                system_template: "step_system.md",
+                extra_tools: prompts::render("dse_tools.md", &json!({}))?,
+                ..PromptParts::default()
+            });
+        }
+        let deliverables = match kind {
+            StepKind::Study { deliverables, .. } => deliverables.as_slice(),
+            _ => &[],
+        };
+        let results = studies::results_for_prompt(store);
+        // The environments a task names, described in full: the model never calls a tool.
+        let envs: Vec<String> = named_envs(task)
+            .iter()
+            .filter_map(|name| dse::describe_env_in(name, store.root()).ok())
+            .map(|d| dse::cli::describe_text(&d))
+            .collect();
+        let example_path = deliverables
+            .iter()
+            .find(|f| f.starts_with("studies/") && f.ends_with(".toml"))
+            .cloned()
+            .unwrap_or_else(|| "studies/search.toml".to_string());
+        let example_name = example_path
+            .trim_start_matches("studies/")
+            .trim_end_matches(".toml")
+            .to_string();
         Ok(PromptParts {
-            system_template: "step_system.md",
-            extra_tools: prompts::render("dse_tools.md", &json!({}))?,
+            system_template: "step_system_blocks.md",
+            extra_tools: prompts::render(
+                "dse_blocks.md",
+                &json!({"envs": envs, "example_path": example_path, "example_name": example_name}),
+            )?,
+            contents: {
+                // The results folders hold a database, a CSV and plots: their summary is below.
+                let files = file_contents_where(store, context_window * 3 / 4, |p| {
+                    !p.strip_prefix("studies/").is_some_and(|r| r.contains('/'))
+                })?;
+                match results.is_empty() {
+                    true => files,
+                    false => format!(
+                        "{files}\n## What the studies found (run by the control unit)\n{results}"
+                    ),
+                }
+            },
+            example_path: deliverables.first().cloned().unwrap_or(example_path),
             ..PromptParts::default()
         })
     }
+}
+
+/// The environments `task` names as a word (`dram`, `timeloop`), in the order listed.
+fn named_envs(task: &str) -> Vec<String> {
+    let words: Vec<&str> = task
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .collect();
+    dse::list_envs()
+        .into_iter()
+        .map(|e| e.name)
+        .filter(|name| words.contains(&name.as_str()))
+        .collect()
 }
 
 #[cfg(test)]

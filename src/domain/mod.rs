@@ -10,7 +10,7 @@ mod text;
 
 use serde::{Deserialize, Serialize};
 
-pub use code::{file_contents, files_named_in, promised_in, CodeDomain};
+pub use code::{file_contents, file_contents_where, files_named_in, promised_in, CodeDomain};
 pub use dse::DseDomain;
 pub use text::{max_units, TextDomain};
 
@@ -195,9 +195,10 @@ pub trait Domain: Send + Sync {
         Checker::Commands
     }
 
-    /// The domain's parts of the prompt of a step of `kind`.
+    /// The domain's parts of the prompt of a step of `kind` in a run of `task`.
     fn prompt_parts(
         &self,
+        task: &str,
         kind: &StepKind,
         store: &FileStore,
         profile: &ModelProfile,

@@ -120,6 +120,7 @@ impl Domain for TextDomain {
 
     fn prompt_parts(
         &self,
+        _task: &str,
         _kind: &StepKind,
         store: &FileStore,
         _profile: &ModelProfile,

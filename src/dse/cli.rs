@@ -102,6 +102,26 @@ fn read_spec(path: &Path) -> Result<StudySpec, DseError> {
     StudySpec::from_file(path)
 }
 
+/// An environment's space, metrics and options as `dse envs NAME` prints them (and a plain-text
+/// study step's prompt shows them).
+pub fn describe_text(d: &super::EnvDescription) -> String {
+    let mut t = format!("{} — {}\nparameters:\n", d.name, d.description);
+    for p in &d.space.params {
+        t += &format!("  {:<24} {}\n", p.name, p.describe_domain());
+    }
+    t += "metrics:\n";
+    for m in &d.metrics {
+        t += &format!("  {:<24} [{}] {}\n", m.name, m.unit, m.description);
+    }
+    for o in &d.options {
+        t += &format!(
+            "option {} (default {}): {}\n",
+            o.name, o.default, o.description
+        );
+    }
+    t
+}
+
 /// A human-readable summary of a study.
 pub fn format_summary(s: &StudySummary) -> String {
     let mut t = format!(
@@ -213,21 +233,7 @@ pub fn run(cmd: &DseCommand, out: &mut dyn Write) -> Result<(), DseError> {
                 if *as_json {
                     return json(out, &d);
                 }
-                let mut t = format!("{} — {}\nparameters:\n", d.name, d.description);
-                for p in &d.space.params {
-                    t += &format!("  {:<24} {}\n", p.name, p.describe_domain());
-                }
-                t += "metrics:\n";
-                for m in &d.metrics {
-                    t += &format!("  {:<24} [{}] {}\n", m.name, m.unit, m.description);
-                }
-                for o in &d.options {
-                    t += &format!(
-                        "option {} (default {}): {}\n",
-                        o.name, o.default, o.description
-                    );
-                }
-                w(out, &t)
+                w(out, &describe_text(&d))
             }
             None => {
                 let envs = super::list_envs();

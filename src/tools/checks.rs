@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{parse_args, Tool, ToolContext, ToolError, ToolOutput};
+use super::{parse_args, studies, Tool, ToolContext, ToolError, ToolOutput};
 use crate::exec::{self, CheckOutcome, CheckSpec, ExecError};
 use crate::llm::ToolSpec;
 use crate::profile::EditFormat;
@@ -19,6 +19,9 @@ pub enum Checker {
     /// The built-in text checks with these options, then the user's check commands if any
     /// (text runs; nothing is detected from the files).
     Text(TextCheckOptions),
+    /// Every study spec under `studies/` run, the step's reports checked against the results,
+    /// then the user's or detected commands (architecture-search runs).
+    Studies,
 }
 
 /// The user's checks, or the ones the files call for.
@@ -36,6 +39,13 @@ pub async fn check_now(ctx: &ToolContext) -> Result<Option<Vec<CheckOutcome>>, E
     let (mut outcomes, specs) = match &ctx.step.checker {
         Checker::Commands => (Vec::new(), resolve_checks(ctx)),
         Checker::Text(opts) => (run_text_checks(&ctx.store, opts), ctx.checks.clone()),
+        Checker::Studies => {
+            let reports = studies::reports_of(&ctx.store, &ctx.step.expected_files);
+            (
+                studies::study_outcomes(&ctx.store, &reports).await,
+                resolve_checks(ctx),
+            )
+        }
     };
     if outcomes.is_empty() && specs.is_empty() {
         return Ok(None);

@@ -8,6 +8,7 @@ pub mod interface;
 mod outline;
 mod plan;
 pub(crate) mod pyfix;
+pub mod studies;
 pub mod testfile;
 mod write_tests;
 

@@ -590,9 +590,13 @@ impl<'a> Runner<'a> {
                 .join("; ")
         };
         let kind = &self.state.plan[index].kind;
-        let parts =
-            self.domain
-                .prompt_parts(kind, &self.ctx.store, &s.profile, s.context_window)?;
+        let parts = self.domain.prompt_parts(
+            &self.state.task,
+            kind,
+            &self.ctx.store,
+            &s.profile,
+            s.context_window,
+        )?;
         let user_checks: Vec<&str> = s.checks.iter().map(|c| c.command.as_str()).collect();
         let system = prompts::render(
             parts.system_template,
