@@ -17,7 +17,27 @@ pub enum ConfigError {
     },
     #[error("{path} is not valid l2mac.toml: {message}")]
     Parse { path: PathBuf, message: String },
+    #[error("{path}: `{key} = {value}`: {why}")]
+    Invalid {
+        path: PathBuf,
+        key: &'static str,
+        value: String,
+        why: String,
+    },
 }
+
+/// An http(s) URL with a host (`--base-url "not a url"` used to be accepted and failed at the
+/// first model call); the flag and `base_url` in l2mac.toml both go through it.
+pub fn http_url(s: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(s.trim()).map_err(|e| format!("not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err("expected an http:// or https:// URL, e.g. http://127.0.0.1:8080/v1".into());
+    }
+    Ok(s.trim().to_string())
+}
+
+/// The smallest context window a step's prompt (system prompt, task, plan, tools) fits in.
+pub const MIN_CONTEXT_WINDOW: usize = 1024;
 
 /// The keys `l2mac.toml` may set. API keys are deliberately not among them: they come from
 /// `OPENAI_API_KEY` only, so they never sit in a file next to the code.
@@ -66,10 +86,53 @@ impl FileConfig {
             path: path.to_path_buf(),
             source: e,
         })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        let cfg: Self = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
             message: e.to_string(),
-        })
+        })?;
+        cfg.validate(path)?;
+        Ok(cfg)
+    }
+
+    /// The same ranges the command-line flags have: a value no run can use is refused here,
+    /// naming the file and key, instead of a run that cannot start a step (window 0) or kills
+    /// every check at once (timeout 0).
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let bad = |key: &'static str, value: String, why: &str| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            key,
+            value,
+            why: why.to_string(),
+        };
+        if let Some(url) = &self.base_url {
+            http_url(url).map_err(|why| bad("base_url", format!("{url:?}"), &why))?;
+        }
+        if let Some(n) = self.context_window.filter(|&n| n < MIN_CONTEXT_WINDOW) {
+            return Err(bad(
+                "context_window",
+                n.to_string(),
+                &format!("must be at least {MIN_CONTEXT_WINDOW}"),
+            ));
+        }
+        let positive = [
+            ("max_steps", self.max_steps.map(|n| n as u64)),
+            ("max_turns_per_step", self.max_turns_per_step.map(u64::from)),
+            ("request_timeout_secs", self.request_timeout_secs),
+            ("check_timeout_secs", self.check_timeout_secs),
+        ];
+        for (key, value) in positive {
+            if value == Some(0) {
+                return Err(bad(key, "0".into(), "must be at least 1"));
+            }
+        }
+        if let Some(t) = self.temperature.filter(|t| !(0.0..=2.0).contains(t)) {
+            return Err(bad(
+                "temperature",
+                t.to_string(),
+                "must be between 0 and 2 (the OpenAI API's range)",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -104,5 +167,56 @@ mod tests {
             msg.contains("l2mac.toml") && msg.contains("api_key"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn values_no_run_can_use_are_refused_with_file_key_and_value() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("l2mac.toml");
+        let shown = path.display();
+        for (text, says) in [
+            (
+                "base_url = \"not a url\"\n",
+                format!("{shown}: `base_url = \"not a url\"`: not a URL"),
+            ),
+            (
+                "base_url = \"ftp://x\"\n",
+                format!("{shown}: `base_url = \"ftp://x\"`: expected an http:// or https:// URL"),
+            ),
+            (
+                "context_window = 0\n",
+                format!("{shown}: `context_window = 0`: must be at least 1024"),
+            ),
+            (
+                "check_timeout_secs = 0\n",
+                format!("{shown}: `check_timeout_secs = 0`: must be at least 1"),
+            ),
+            (
+                "request_timeout_secs = 0\n",
+                format!("{shown}: `request_timeout_secs = 0`: must be at least 1"),
+            ),
+            (
+                "max_steps = 0\n",
+                format!("{shown}: `max_steps = 0`: must be at least 1"),
+            ),
+            (
+                "max_turns_per_step = 0\n",
+                format!("{shown}: `max_turns_per_step = 0`: must be at least 1"),
+            ),
+            (
+                "temperature = 7.5\n",
+                format!("{shown}: `temperature = 7.5`: must be between 0 and 2"),
+            ),
+        ] {
+            std::fs::write(&path, text).expect("write");
+            let msg = FileConfig::load(&path).expect_err(text).to_string();
+            assert!(msg.starts_with(&says), "{text}: {msg}");
+        }
+        std::fs::write(
+            &path,
+            "base_url = \"http://127.0.0.1:8080/v1\"\ncontext_window = 4096\ncheck_timeout_secs = 5\ntemperature = 0.2\n",
+        )
+        .expect("write");
+        FileConfig::load(&path).expect("in range");
     }
 }

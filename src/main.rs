@@ -145,3 +145,35 @@ fn main() -> std::process::ExitCode {
     };
     std::process::ExitCode::from(code as u8)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every argument of every subcommand says in `--help` what it is (issue 15 found a dozen
+    /// bare `<RUN_DIR>`s and `--json`s); a new argument without a doc comment fails here.
+    #[test]
+    fn every_argument_of_every_command_has_a_help_text() {
+        fn walk(cmd: &clap::Command, path: &str, bare: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                let text = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+                if text.trim().is_empty() {
+                    bare.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() {
+                    bare.push(format!("{path} {} (the command itself)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), bare);
+            }
+        }
+        let mut bare = Vec::new();
+        walk(&super::Cli::command(), "l2mac", &mut bare);
+        assert!(bare.is_empty(), "without a help text: {bare:?}");
+    }
+}

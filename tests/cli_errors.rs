@@ -176,3 +176,59 @@ fn a_code_run_without_pytest_is_refused_before_any_model_call() {
         "nothing is created for a refused run"
     );
 }
+
+/// `book` on a folder that is not a text run's: the store's error was written for a model ("list
+/// the files to see what exists"); a user is told what folder to give instead.
+#[test]
+fn book_on_a_folder_without_an_outline_says_which_folder_to_give() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("hello.py"), "print('hi')\n").expect("a code run's file");
+    let shown = dir.path().display().to_string();
+    let (code, stdout, stderr) = l2mac(&["book", &shown]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert_eq!(
+        stderr,
+        format!("error: {shown} has no outline.md: give the folder of a text run (`l2mac run --domain text`), the one holding outline.md and chapters/\n")
+    );
+}
+
+/// l2mac.toml goes through the same ranges as the flags: `context_window = 0` in the file used to
+/// reach the run, which could not fit a single prompt.
+#[test]
+fn a_config_file_value_no_run_can_use_is_refused_naming_file_and_key() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for (text, says) in [
+        (
+            "context_window = 0\n",
+            "`context_window = 0`: must be at least 1024",
+        ),
+        (
+            "check_timeout_secs = 0\n",
+            "`check_timeout_secs = 0`: must be at least 1",
+        ),
+        (
+            "base_url = \"not a url\"\n",
+            "`base_url = \"not a url\"`: not a URL",
+        ),
+    ] {
+        std::fs::write(dir.path().join("l2mac.toml"), text).expect("toml");
+        let out = Command::new(env!("CARGO_BIN_EXE_l2mac"))
+            .args(["run", "say hi", "--out", "run"])
+            .current_dir(dir.path())
+            .env_remove("OPENAI_BASE_URL")
+            .env("L2MAC_HOME", "/nonexistent/l2mac-home")
+            .output()
+            .expect("l2mac runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{text}: {stderr}");
+        assert!(
+            stderr.contains("l2mac.toml: ") && stderr.contains(says),
+            "{text}: {stderr}"
+        );
+        assert!(
+            !dir.path().join("run").exists(),
+            "nothing written for {text}"
+        );
+    }
+}

@@ -298,3 +298,37 @@ fn a_run_directory_in_use_is_refused_by_a_second_resume() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A run killed in the middle of an atomic write leaves its `.l2mac-tmp-*` file; `resume` removes
+/// it (they were never cleaned up and showed in the model's file tree) and says so.
+#[test]
+fn resume_removes_the_temporary_files_a_killed_write_left() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let run = dir.path().join("run");
+    let unreachable = ["--base-url", "http://127.0.0.1:9/v1", "--max-retries", "0"];
+    let out = bin()
+        .args(["run", "task"])
+        .args(unreachable)
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    std::fs::create_dir_all(run.join("pkg")).expect("mkdir");
+    std::fs::write(run.join("pkg/.l2mac-tmp-Ab12"), "half a file").expect("left by a kill");
+    std::fs::write(run.join(".l2mac/.l2mac-tmp-x9"), "{\"ver").expect("left by a kill");
+    let out = bin()
+        .arg("resume")
+        .arg(&run)
+        .args(unreachable)
+        .output()
+        .expect("resume");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("removed 2 temporary file(s) left by a write that was killed"),
+        "{err}"
+    );
+    assert!(!run.join("pkg/.l2mac-tmp-Ab12").exists());
+    assert!(!run.join(".l2mac/.l2mac-tmp-x9").exists());
+}

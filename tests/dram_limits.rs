@@ -118,6 +118,29 @@ fn timings_that_wrap_or_never_end_are_rejected() {
 }
 
 #[test]
+fn a_burst_longer_than_ccd_is_rejected_not_simulated_past_peak_bandwidth() {
+    // dataRate 1 stretches a burst of 8 to 8 clocks while CCD stays 4: bursts overlapped on the
+    // data bus and the proptest's burstLength 13 gave 106% of peak bandwidth
+    let err = memspec_with("memarchitecturespec", "dataRate", json!(1)).expect_err("overlap");
+    assert_eq!(
+        err,
+        "bad.json: field `CCD` has invalid value 4: a burst occupies the data bus for burstLength/dataRate = 8/1 = 8 clock cycles, so CCD must be at least that"
+    );
+    let mut doc = memspec_json();
+    doc["memspec"]["memarchitecturespec"]["dataRate"] = json!(1);
+    doc["memspec"]["memtimingspec"]["CCD"] = json!(8);
+    let spec = MemSpec::from_json_str(&doc.to_string(), "ok.json").expect("CCD covers the burst");
+    let b = base();
+    let cfg = DramConfig::new(spec, b.mapping, b.mc, 800.0).expect("config");
+    let stats = simulate_trace(&cfg, &small_trace()).expect("simulates");
+    assert!(
+        stats.bandwidth_utilization <= 1.0,
+        "{}",
+        stats.bandwidth_utilization
+    );
+}
+
+#[test]
 fn currents_and_supply_are_bounded() {
     for (field, v) in [
         ("idd0", json!(1e308)),

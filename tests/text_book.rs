@@ -162,9 +162,9 @@ async fn a_folder_that_is_not_there_or_has_no_outline_is_an_error() {
         .map_err(|e| e.to_string());
     assert_eq!(
         err,
-        Err(
-            "file store: `outline.md` does not exist; list the files to see what exists"
-                .to_string()
-        )
+        Err(format!(
+            "{} has no outline.md: give the folder of a text run (`l2mac run --domain text`), the one holding outline.md and chapters/",
+            empty.path().display()
+        ))
     );
 }

@@ -23,7 +23,7 @@ use super::ExitCode;
 pub enum Provider {
     /// Any OpenAI-compatible endpoint (--base-url / OPENAI_BASE_URL).
     Openai,
-    /// The embedded llama.cpp server with the model from scripts/setup-local-model.sh.
+    /// The embedded llama.cpp server with the model `l2mac setup-local-model` installs.
     Local,
 }
 
@@ -49,7 +49,7 @@ pub struct ModelArgs {
     #[arg(long, env = "L2MAC_MODEL")]
     pub model: Option<String>,
     /// OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 [env: OPENAI_BASE_URL]
-    #[arg(long, env = "OPENAI_BASE_URL", value_parser = http_url)]
+    #[arg(long, env = "OPENAI_BASE_URL", value_parser = l2mac::config::http_url)]
     pub base_url: Option<String>,
     /// How tools reach the model: `native` (the API's tool calls) or `text` (JSON written in
     /// the text).
@@ -112,7 +112,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub max_turns: Option<u32>,
     /// The model's context window in tokens (default: from the model name, else 8192).
-    #[arg(long, value_parser = at_least::<1024>)]
+    #[arg(long, value_parser = at_least::<{ l2mac::config::MIN_CONTEXT_WINDOW }>)]
     pub context_window: Option<usize>,
     /// Seconds a check may run before it is killed and counted as a failure.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
@@ -485,15 +485,6 @@ fn at_least<const MIN: usize>(s: &str) -> std::result::Result<usize, String> {
         return Err(format!("must be at least {MIN}"));
     }
     Ok(n)
-}
-
-/// An http(s) URL (`--base-url "not a url"` used to be accepted and failed at the first call).
-fn http_url(s: &str) -> std::result::Result<String, String> {
-    let url = reqwest::Url::parse(s.trim()).map_err(|e| format!("not a URL ({e})"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err("expected an http:// or https:// URL, e.g. http://127.0.0.1:8080/v1".into());
-    }
-    Ok(s.trim().to_string())
 }
 
 /// A resumed run's budgets may only grow.

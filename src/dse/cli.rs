@@ -309,8 +309,14 @@ pub fn run(cmd: &DseCommand, out: &mut dyn Write) -> Result<(), DseError> {
                     "--test-fraction must be in (0, 1), got {test_fraction}"
                 )));
             }
+            // 0 used to become 1 without a word; say it instead
+            for (flag, n) in [("--trees", *trees), ("--min-leaf", *min_leaf)] {
+                if n == 0 {
+                    return Err(DseError::Proxy(format!("{flag} must be at least 1, got 0")));
+                }
+            }
             let opts = super::train::TrainOptions {
-                trees: (*trees).max(1),
+                trees: *trees,
                 min_leaf: *min_leaf,
                 log_target: *log_target,
                 test_fraction: *test_fraction,

@@ -48,6 +48,9 @@ pub async fn make(args: &BookArgs, pandoc: Option<PathBuf>) -> Result<BookRun, T
     if !args.dir.is_dir() {
         return Err(TextError::NotAFolder(args.dir.clone()));
     }
+    if !args.dir.join(super::OUTLINE_FILE).is_file() {
+        return Err(TextError::NoOutline(args.dir.clone()));
+    }
     if !(0.0..1.0).contains(&args.tolerance) {
         return Err(TextError::Invalid(format!(
             "--tolerance {} is not a fraction between 0 and 1 (0.3 accepts 70% to 130% of each target)",

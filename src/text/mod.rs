@@ -34,6 +34,10 @@ const NOTES_MAX_BYTES: usize = 4000;
 pub enum TextError {
     #[error("{0} is not a folder; give the run folder (the one holding outline.md)")]
     NotAFolder(PathBuf),
+    /// Said to the user of `l2mac book`, not to a model: the store's own "does not exist" error
+    /// tells a model to list files, which a user at a shell cannot do.
+    #[error("{0} has no outline.md: give the folder of a text run (`l2mac run --domain text`), the one holding outline.md and chapters/")]
+    NoOutline(PathBuf),
     #[error("file store: {0}")]
     Store(#[from] crate::store::StoreError),
     #[error("outline.md cannot be used:\n{0}")]

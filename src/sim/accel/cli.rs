@@ -31,6 +31,7 @@ pub struct SimTimeloopArgs {
     /// Accelergy area reference table (`ART:`); default: `*.ART.yaml` beside the architecture.
     #[arg(long, value_name = "FILE")]
     pub art: Option<PathBuf>,
+    /// How the evaluation are printed: `text` (a table) or `json`.
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutputFormat,
 }

@@ -28,6 +28,7 @@ pub struct SimDramArgs {
     /// Directory to look for the files named in SIM.json (also searched: SIM.json's directory).
     #[arg(long, value_name = "DIR")]
     pub resources: Option<PathBuf>,
+    /// How the statistics are printed: `text` (a table) or `json`.
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutputFormat,
     /// Memspec JSON (instead of SIM.json).

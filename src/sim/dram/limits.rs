@@ -139,6 +139,21 @@ pub fn check_memspec(s: &MemSpec, path: &str) -> Result<(), DramError> {
         }
     }
     let t = &s.timing;
+    // Column commands of one rank are spaced by CCD only, so a burst longer than CCD overlapped
+    // the next one on the data bus: 106% of peak bandwidth with burstLength 13 and dataRate 1
+    // (found by tests/parsers_prop.rs). A real part has CCD >= BL/dataRate (DDR3: 4 = 8/2).
+    let burst_cycles = u64::from(s.burst_length / s.data_rate.max(1));
+    if t.ccd < burst_cycles {
+        return Err(DramError::invalid(
+            path,
+            "CCD",
+            t.ccd,
+            &format!(
+                "a burst occupies the data bus for burstLength/dataRate = {}/{} = {burst_cycles} clock cycles, so CCD must be at least that",
+                s.burst_length, s.data_rate
+            ),
+        ));
+    }
     if t.refi <= t.rfc {
         return Err(DramError::invalid(
             path,
