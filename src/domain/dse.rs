@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::code::{file_contents_where, planned_steps};
+use super::code::{file_contents_where, files_named_in, planned_steps};
 use super::{deliverables_scope, Domain, DomainError, DomainKind, NewStep, PromptParts, StepKind};
 use crate::dse;
 use crate::profile::{EditFormat, ModelProfile};
@@ -25,11 +25,42 @@ impl Domain for DseDomain {
         DomainKind::Dse
     }
 
+    /// A small model's plan often names no file ("write_study_spec"): the study specs and reports
+    /// the task names that no step does become the last step's files, so the run cannot end
+    /// without them.
     fn steps_from_planner(&self, texts: Vec<String>, task: &str) -> Vec<NewStep> {
-        planned_steps(texts, task, |deliverables, promised| StepKind::Study {
+        let mut steps = planned_steps(texts, task, |deliverables, promised| StepKind::Study {
             deliverables,
             promised,
-        })
+        });
+        let named: Vec<String> = steps
+            .iter()
+            .flat_map(|s| match &s.kind {
+                StepKind::Study { deliverables, .. } => deliverables.clone(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let unplanned: Vec<String> = self
+            .final_files(task)
+            .into_iter()
+            .filter(|f| !named.contains(f))
+            .collect();
+        if let Some(StepKind::Study { deliverables, .. }) = steps.last_mut().map(|s| &mut s.kind) {
+            deliverables.extend(unplanned);
+        }
+        steps
+    }
+
+    /// The study specs (`studies/NAME.toml`) and top-level reports (`NAME.md`) the task names.
+    fn final_files(&self, task: &str) -> Vec<String> {
+        files_named_in(task)
+            .into_iter()
+            .filter(|f| {
+                f.strip_prefix("studies/")
+                    .is_some_and(|r| !r.contains('/') && r.ends_with(".toml"))
+                    || (!f.contains('/') && f.ends_with(".md"))
+            })
+            .collect()
     }
 
     /// Study steps take the profile's format: a small model writes its study as a TOML block and
@@ -137,6 +168,28 @@ fn named_envs(task: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_the_task_names_and_no_step_does_go_to_the_last_step() {
+        let task = "Write a study spec `studies/cloud1.toml`, run it, and write `report.md`.\n\
+                    Run it with: `l2mac run --domain dse --task-file examples/tasks/dram-cloud1.md`";
+        assert_eq!(
+            DseDomain.final_files(task),
+            ["studies/cloud1.toml", "report.md"]
+        );
+        let steps = DseDomain.steps_from_planner(
+            vec!["describe_dram_environment".into(), "write_report".into()],
+            task,
+        );
+        assert_eq!(
+            DseDomain.scope(&steps[0].kind, 8).expected_files,
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            DseDomain.scope(&steps[1].kind, 8).expected_files,
+            ["studies/cloud1.toml", "report.md"]
+        );
+    }
 
     #[test]
     fn study_steps_get_the_simulator_tools_and_their_files() {

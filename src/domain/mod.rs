@@ -190,6 +190,12 @@ pub trait Domain: Send + Sync {
     /// `max_steps` steps.
     fn scope(&self, kind: &StepKind, max_steps: usize) -> StepScope;
 
+    /// Files the run must have made by its end, whatever its plan said (dse: the study specs and
+    /// reports the task names).
+    fn final_files(&self, _task: &str) -> Vec<String> {
+        Vec::new()
+    }
+
     /// The checks at the end of the run.
     fn final_checker(&self, _max_steps: usize) -> Checker {
         Checker::Commands

@@ -674,12 +674,35 @@ impl<'a> Runner<'a> {
     }
 
     async fn finish(&mut self, outcome: Outcome) -> Result<RunReport, ControlError> {
+        let final_files = self.domain.final_files(&self.state.task);
+        let missing: Vec<String> = final_files
+            .iter()
+            .filter(|f| !self.ctx.store.exists(f))
+            .cloned()
+            .collect();
         let final_scope = StepScope {
             checker: self.domain.final_checker(self.state.settings.max_steps),
+            expected_files: final_files,
             ..StepScope::default()
         };
         let ctx = self.ctx.for_step(final_scope);
-        let (checks_passed, checks_summary) = match check_now(&ctx).await? {
+        let mut outcomes = check_now(&ctx).await?;
+        if !missing.is_empty() {
+            outcomes
+                .get_or_insert_with(Vec::new)
+                .push(exec::CheckOutcome {
+                    name: "deliverables".into(),
+                    command: "the files the task names exist".into(),
+                    passed: false,
+                    exit_code: Some(1),
+                    timed_out: false,
+                    no_tests: false,
+                    mode: "in process".into(),
+                    output: format!("missing: {}\n", missing.join(", ")),
+                    duration_ms: 0,
+                });
+        }
+        let (checks_passed, checks_summary) = match outcomes {
             None => (true, "no checks apply".to_string()),
             Some(outcomes) => (
                 outcomes.iter().all(|o| o.passed),
