@@ -6,7 +6,7 @@ use std::cell::Cell;
 use super::config::MemSpec;
 use super::kernel::{Ps, MAX_TIME};
 
-/// The commands a DDR3 controller without power-down issues.
+/// The commands the controller issues, power-down entry and exit included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum Command {
@@ -18,9 +18,18 @@ pub enum Command {
     Pre = 5,
     Prea = 6,
     Refa = 7,
+    /// Active power-down entry and exit.
+    Pdea = 8,
+    Pdxa = 9,
+    /// Precharged power-down entry and exit.
+    Pdep = 10,
+    Pdxp = 11,
+    /// Self-refresh entry and exit.
+    Srefen = 12,
+    Srefex = 13,
 }
 
-pub const N_COMMANDS: usize = 8;
+pub const N_COMMANDS: usize = 14;
 
 impl Command {
     pub fn is_cas(self) -> bool {
@@ -31,7 +40,10 @@ impl Command {
     }
 
     pub fn is_rank_command(self) -> bool {
-        matches!(self, Command::Prea | Command::Refa)
+        !matches!(
+            self,
+            Command::Rd | Command::Wr | Command::Rda | Command::Wra | Command::Act | Command::Pre
+        )
     }
 
     pub fn name(self) -> &'static str {
@@ -44,6 +56,12 @@ impl Command {
             Command::Pre => "PRE",
             Command::Prea => "PREA",
             Command::Refa => "REFA",
+            Command::Pdea => "PDEA",
+            Command::Pdxa => "PDXA",
+            Command::Pdep => "PDEP",
+            Command::Pdxp => "PDXP",
+            Command::Srefen => "SREFEN",
+            Command::Srefex => "SREFEX",
         }
     }
 }
@@ -72,6 +90,17 @@ pub struct TimingPs {
     pub wr_rd: Ps,
     pub wr_rd_r: Ps,
     pub wr_pre: Ps,
+    pub cke: Ps,
+    pub ckesr: Ps,
+    pub xp: Ps,
+    pub xs: Ps,
+    pub xsdll: Ps,
+    pub actpden: Ps,
+    pub prpden: Ps,
+    pub refpden: Ps,
+    pub rd_pden: Ps,
+    pub wr_pden: Ps,
+    pub wra_pden: Ps,
 }
 
 impl TimingPs {
@@ -102,6 +131,17 @@ impl TimingPs {
             wr_rd: c(t.wl) + burst + c(t.wtr),
             wr_rd_r: (c(t.wl) + burst + c(t.rtrs)).saturating_sub(c(t.rl)),
             wr_pre: c(t.wl) + burst + c(t.wr),
+            cke: c(t.cke),
+            ckesr: c(t.ckesr),
+            xp: c(t.xp),
+            xs: c(t.xs),
+            xsdll: c(t.xsdll),
+            actpden: c(t.actpden),
+            prpden: c(t.prpden),
+            refpden: c(t.refpden),
+            rd_pden: c(t.rl) + burst + tck,
+            wr_pden: c(t.wl) + burst + c(t.wr),
+            wra_pden: c(t.wl) + burst + c(t.wr) + tck,
         }
     }
 }
@@ -228,7 +268,7 @@ impl CheckerDdr3 {
             Pre => after(b(Act), t.ras)
                 .max(after(b(Rd), t.al + t.rtp))
                 .max(after(b(Wr), t.wr_pre)),
-            Prea | Refa => 0,
+            _ => 0,
         }
     }
 
@@ -252,6 +292,8 @@ impl CheckerDdr3 {
                 m(after(self.by_cmd[Wr as usize], t.wr_rd_r));
                 m(after(self.rank(Wra, rank), t.wr_rd));
                 m(after(self.by_cmd[Wra as usize], t.wr_rd_r));
+                m(after(self.rank(Pdxa, rank), t.xp));
+                m(after(self.rank(Srefex, rank), t.xsdll));
             }
             Wr | Wra => {
                 m(after(self.rank(Rd, rank), t.rd_wr));
@@ -262,23 +304,29 @@ impl CheckerDdr3 {
                 m(after(self.other_rank(Wr, rank), t.burst + t.rtrs));
                 m(after(self.rank(Wra, rank), t.ccd));
                 m(after(self.other_rank(Wra, rank), t.burst + t.rtrs));
+                m(after(self.rank(Pdxa, rank), t.xp));
+                m(after(self.rank(Srefex, rank), t.xsdll));
             }
             Act => {
                 m(after(self.rank(Act, rank), t.rrd));
                 m(after(self.rank(Prea, rank), t.rp));
+                m(after(self.rank(Pdxa, rank), t.xp));
+                m(after(self.rank(Pdxp, rank), t.xp));
                 m(after(self.rank(Refa, rank), t.rfc));
+                m(after(self.rank(Srefex, rank), t.xs));
                 if self.act_count[rank] >= 4 {
                     let oldest = self.last_acts[rank][self.act_head[rank] as usize];
                     m(oldest + t.faw);
                 }
             }
-            Pre => {}
+            Pre => m(after(self.rank(Pdxa, rank), t.xp)),
             Prea => {
                 m(after(self.rank(Act, rank), t.ras));
                 m(after(self.rank(Rd, rank), t.al + t.rtp));
                 m(after(self.rank(Rda, rank), t.al + t.rtp));
                 m(after(self.rank(Wr, rank), t.wr_pre));
                 m(after(self.rank(Wra, rank), t.wr_pre));
+                m(after(self.rank(Pdxa, rank), t.xp));
             }
             Refa => {
                 m(after(self.rank(Act, rank), t.rc));
@@ -286,8 +334,46 @@ impl CheckerDdr3 {
                 m(after(self.rank(Wra, rank), t.wr_pre + t.rp));
                 m(after(self.rank(Pre, rank), t.rp));
                 m(after(self.rank(Prea, rank), t.rp));
+                m(after(self.rank(Pdxp, rank), t.xp));
                 m(after(self.rank(Refa, rank), t.rfc));
+                m(after(self.rank(Srefex, rank), t.xs));
             }
+            Pdea => {
+                m(after(self.rank(Act, rank), t.actpden));
+                m(after(self.rank(Rd, rank), t.rd_pden));
+                m(after(self.rank(Rda, rank), t.rd_pden));
+                m(after(self.rank(Wr, rank), t.wr_pden));
+                m(after(self.rank(Wra, rank), t.wra_pden));
+                m(after(self.rank(Pre, rank), t.prpden));
+                m(after(self.rank(Pdxa, rank), t.cke));
+            }
+            // DDR3's tPD is tCKE
+            Pdxa => m(after(self.rank(Pdea, rank), t.cke)),
+            Pdep => {
+                m(after(self.rank(Rd, rank), t.rd_pden));
+                m(after(self.rank(Rda, rank), t.rd_pden));
+                m(after(self.rank(Wra, rank), t.wra_pden));
+                m(after(self.rank(Pre, rank), t.prpden));
+                m(after(self.rank(Prea, rank), t.prpden));
+                m(after(self.rank(Pdxp, rank), t.cke));
+                m(after(self.rank(Refa, rank), t.refpden));
+                m(after(self.rank(Srefex, rank), t.xs));
+            }
+            Pdxp => m(after(self.rank(Pdep, rank), t.cke)),
+            Srefen => {
+                m(after(self.rank(Act, rank), t.rc));
+                m(after(
+                    self.rank(Rda, rank),
+                    t.rd_pden.max(t.al + t.rtp + t.rp),
+                ));
+                m(after(self.rank(Wra, rank), t.wra_pden.max(t.wr_pre + t.rp)));
+                m(after(self.rank(Pre, rank), t.rp));
+                m(after(self.rank(Prea, rank), t.rp));
+                m(after(self.rank(Pdxp, rank), t.xp));
+                m(after(self.rank(Refa, rank), t.rfc));
+                m(after(self.rank(Srefex, rank), t.xs));
+            }
+            Srefex => m(after(self.rank(Srefen, rank), t.ckesr)),
         }
         e
     }
