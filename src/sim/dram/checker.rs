@@ -3,7 +3,7 @@
 
 use std::cell::Cell;
 
-use super::config::MemSpec;
+use super::config::{MemSpec, MemoryType};
 use super::kernel::{Ps, MAX_TIME};
 
 /// The commands the controller issues, power-down entry and exit included.
@@ -73,6 +73,10 @@ pub struct TimingPs {
     pub rcd: Ps,
     pub al: Ps,
     pub ccd: Ps,
+    /// Same-bank-group spacings (DDR4 `_L`; for DDR3 equal to the plain ones).
+    pub ccd_l: Ps,
+    pub rrd_l: Ps,
+    pub wr_rd_l: Ps,
     pub rtrs: Ps,
     pub rc: Ps,
     pub rrd: Ps,
@@ -109,11 +113,20 @@ impl TimingPs {
         let t = &spec.timing;
         let c = |cycles: u64| cycles * tck;
         let burst = u64::from(spec.burst_length / spec.data_rate) * tck;
+        // CheckerDDR3 leaves two clocks between a read burst and a write, CheckerDDR4 one plus
+        // the write preamble
+        let rd_wr_gap = match spec.memory_type {
+            MemoryType::Ddr3 => 2 * tck,
+            MemoryType::Ddr4 => tck + c(t.wpre),
+        };
         TimingPs {
             tck,
             rcd: c(t.rcd),
             al: c(t.al),
             ccd: c(t.ccd),
+            ccd_l: c(t.ccd_l),
+            rrd_l: c(t.rrd_l),
+            wr_rd_l: c(t.wl) + burst + c(t.wtr_l),
             rtrs: c(t.rtrs),
             rc: c(t.rc),
             rrd: c(t.rrd),
@@ -126,10 +139,10 @@ impl TimingPs {
             rl: c(t.rl),
             wl: c(t.wl),
             burst,
-            rd_wr: (c(t.rl) + burst + 2 * tck).saturating_sub(c(t.wl)),
-            rd_wr_r: (c(t.rl) + burst + c(t.rtrs)).saturating_sub(c(t.wl)),
+            rd_wr: (c(t.rl) + burst + rd_wr_gap).saturating_sub(c(t.wl)),
+            rd_wr_r: (c(t.rl) + burst + c(t.rtrs) + c(t.wpre)).saturating_sub(c(t.wl)),
             wr_rd: c(t.wl) + burst + c(t.wtr),
-            wr_rd_r: (c(t.wl) + burst + c(t.rtrs)).saturating_sub(c(t.rl)),
+            wr_rd_r: (c(t.wl) + burst + c(t.rtrs) + c(t.rpre)).saturating_sub(c(t.rl)),
             wr_pre: c(t.wl) + burst + c(t.wr),
             cke: c(t.cke),
             ckesr: c(t.ckesr),
@@ -152,6 +165,11 @@ pub struct CheckerDdr3 {
     banks: usize,
     by_bank: Vec<Ps>,
     by_rank: Vec<Ps>,
+    /// Per bank group (DDR4; DDR3 has one group per rank, so this repeats `by_rank`).
+    by_group: Vec<Ps>,
+    groups: usize,
+    groups_per_rank: usize,
+    banks_per_group: usize,
     by_cmd: [Ps; N_COMMANDS],
     last_on_bus: Ps,
     /// Ring of the last four ACT times per rank (MAX_TIME = empty slot).
@@ -178,12 +196,17 @@ fn after(base: Ps, delta: Ps) -> Ps {
 }
 
 impl CheckerDdr3 {
-    pub fn new(t: TimingPs, banks: usize, ranks: usize) -> Self {
+    pub fn new(t: TimingPs, banks: usize, ranks: usize, groups_per_rank: usize) -> Self {
+        let groups = ranks * groups_per_rank;
         CheckerDdr3 {
             t,
             banks,
             by_bank: vec![MAX_TIME; N_COMMANDS * banks],
             by_rank: vec![MAX_TIME; N_COMMANDS * ranks],
+            by_group: vec![MAX_TIME; N_COMMANDS * groups],
+            groups,
+            groups_per_rank,
+            banks_per_group: banks / groups.max(1),
             by_cmd: [MAX_TIME; N_COMMANDS],
             last_on_bus: MAX_TIME,
             last_acts: vec![[MAX_TIME; 4]; ranks],
@@ -192,7 +215,7 @@ impl CheckerDdr3 {
             version: 0,
             bank_version: vec![0; banks],
             bank_cache: vec![Cell::new((u64::MAX, 0)); N_COMMANDS * banks],
-            rank_cache: vec![Cell::new((u64::MAX, 0)); N_COMMANDS * ranks],
+            rank_cache: vec![Cell::new((u64::MAX, 0)); N_COMMANDS * groups],
         }
     }
 
@@ -205,6 +228,11 @@ impl CheckerDdr3 {
     fn rank(&self, c: Command, rank: usize) -> Ps {
         let ranks = self.act_count.len();
         self.by_rank[c as usize * ranks + rank]
+    }
+
+    #[inline]
+    fn group(&self, c: Command, group: usize) -> Ps {
+        self.by_group[c as usize * self.groups + group]
     }
 
     /// The same command on another rank (rank-to-rank switching), as DRAMSys derives it.
@@ -234,12 +262,15 @@ impl CheckerDdr3 {
                 t
             }
         };
-        let ranks = self.act_count.len();
-        let rslot = &self.rank_cache[cmd as usize * ranks + rank];
+        // dummy payloads of refresh and power-down name bank 0 on every rank: key by the rank's
+        // own group so that ranks never share a cached answer
+        let slot = rank * self.groups_per_rank
+            + (bank / self.banks_per_group.max(1)) % self.groups_per_rank.max(1);
+        let rslot = &self.rank_cache[cmd as usize * self.groups + slot];
         let rank_part = match rslot.get() {
             (v, t) if v == self.version => t,
             _ => {
-                let t = self.rank_part(cmd, rank);
+                let t = self.rank_part(cmd, rank, bank / self.banks_per_group.max(1));
                 rslot.set((self.version, t));
                 t
             }
@@ -273,7 +304,7 @@ impl CheckerDdr3 {
     }
 
     /// Constraints from commands on the rank, other ranks and the command bus.
-    fn rank_part(&self, cmd: Command, rank: usize) -> Ps {
+    fn rank_part(&self, cmd: Command, rank: usize, group: usize) -> Ps {
         use Command::*;
         let t = &self.t;
         let mut e = after(self.last_on_bus, t.tck);
@@ -284,12 +315,16 @@ impl CheckerDdr3 {
         };
         match cmd {
             Rd | Rda => {
+                m(after(self.group(Rd, group), t.ccd_l));
                 m(after(self.rank(Rd, rank), t.ccd));
                 m(after(self.other_rank(Rd, rank), t.burst + t.rtrs));
+                m(after(self.group(Rda, group), t.ccd_l));
                 m(after(self.rank(Rda, rank), t.ccd));
                 m(after(self.other_rank(Rda, rank), t.burst + t.rtrs));
+                m(after(self.group(Wr, group), t.wr_rd_l));
                 m(after(self.rank(Wr, rank), t.wr_rd));
                 m(after(self.by_cmd[Wr as usize], t.wr_rd_r));
+                m(after(self.group(Wra, group), t.wr_rd_l));
                 m(after(self.rank(Wra, rank), t.wr_rd));
                 m(after(self.by_cmd[Wra as usize], t.wr_rd_r));
                 m(after(self.rank(Pdxa, rank), t.xp));
@@ -300,14 +335,17 @@ impl CheckerDdr3 {
                 m(after(self.other_rank(Rd, rank), t.rd_wr_r));
                 m(after(self.rank(Rda, rank), t.rd_wr));
                 m(after(self.other_rank(Rda, rank), t.rd_wr_r));
+                m(after(self.group(Wr, group), t.ccd_l));
                 m(after(self.rank(Wr, rank), t.ccd));
                 m(after(self.other_rank(Wr, rank), t.burst + t.rtrs));
+                m(after(self.group(Wra, group), t.ccd_l));
                 m(after(self.rank(Wra, rank), t.ccd));
                 m(after(self.other_rank(Wra, rank), t.burst + t.rtrs));
                 m(after(self.rank(Pdxa, rank), t.xp));
                 m(after(self.rank(Srefex, rank), t.xsdll));
             }
             Act => {
+                m(after(self.group(Act, group), t.rrd_l));
                 m(after(self.rank(Act, rank), t.rrd));
                 m(after(self.rank(Prea, rank), t.rp));
                 m(after(self.rank(Pdxa, rank), t.xp));
@@ -383,6 +421,8 @@ impl CheckerDdr3 {
         let ranks = self.act_count.len();
         self.by_rank[cmd as usize * ranks + rank] = now;
         self.by_bank[cmd as usize * self.banks + bank] = now;
+        let group = bank / self.banks_per_group.max(1);
+        self.by_group[cmd as usize * self.groups + group] = now;
         self.by_cmd[cmd as usize] = now;
         self.last_on_bus = now;
         self.version += 1;

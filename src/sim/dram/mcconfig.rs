@@ -233,7 +233,7 @@ impl McConfig {
                         "NoRefresh" => RefreshPolicy::NoRefresh,
                         "AllBank" | "Rankwise" => RefreshPolicy::AllBank,
                         _ => return Err(bad(
-                            "expected NoRefresh or AllBank (DRAMSys 4.0 has no per-bank or same-bank refresh for DDR3)",
+                            "expected NoRefresh or AllBank (DRAMSys 4.0 rejects per-bank and same-bank refresh for DDR3 and DDR4)",
                         )),
                     }
             }

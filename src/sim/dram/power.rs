@@ -9,7 +9,7 @@
 //! precharged charges the time since the last activation again): DRAMSys prints those numbers.
 
 use super::checker::Command;
-use super::config::MemSpec;
+use super::config::{MemSpec, MemoryType};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum PCmd {
@@ -180,7 +180,11 @@ impl PowerModel {
                 xpdll: i(t.xpdll),
                 xsdll: i(t.xsdll),
             },
-            rda_offset: i(t.al) + i(t.rtp).max(4),
+            // DRAMPower's auto-precharge offset differs per standard
+            rda_offset: match spec.memory_type {
+                MemoryType::Ddr3 => i(t.al) + i(t.rtp).max(4),
+                MemoryType::Ddr4 => i(t.al) + i(t.rtp),
+            },
             wra_offset: burst + i(t.wl) + i(t.wr),
             pending: Vec::with_capacity(banks),
             activation_cycle: vec![0; banks],
@@ -495,8 +499,16 @@ impl PowerModel {
         let devices = f64::from(spec.devices_on_dimm);
         let ranks = f64::from(spec.ranks);
         let (s, c) = (&self.s, &self.c);
-        let act = ei(c.acts as i64 * s.ras, p.idd0 - p.idd3n);
-        let pre = ei(c.pres as i64 * (s.rc - s.ras), p.idd0 - p.idd2n);
+        // DDR4's second domain (VPP): DRAMSys gives DRAMPower only idd02 and idd62 there, the
+        // other second-domain currents are 0
+        let e2 = |cycles: f64, current: f64| cycles * clk_ns * current * p.vdd2;
+        let two = spec.memory_type == MemoryType::Ddr4;
+        let mut act = ei(c.acts as i64 * s.ras, p.idd0 - p.idd3n);
+        let mut pre = ei(c.pres as i64 * (s.rc - s.ras), p.idd0 - p.idd2n);
+        if two {
+            act += e2((c.acts as i64 * s.ras) as f64, p.idd02);
+            pre += e2((c.pres as i64 * (s.rc - s.ras)) as f64, p.idd02);
+        }
         let read = ei(c.reads as i64 * s.burst, p.idd4r - p.idd3n);
         let write = ei(c.writes as i64 * s.burst, p.idd4w - p.idd3n);
         let refresh = ei(c.refs as i64 * s.rfc, p.idd5 - p.idd3n);
@@ -504,7 +516,7 @@ impl PowerModel {
         let act_stdby = ei(c.actcycles, p.idd3n);
         let s_act_pd = ei(c.s_act_pdcycles, p.idd3p0);
         let s_pre_pd = ei(c.s_pre_pdcycles, p.idd2p0);
-        let sref = (p.idd6 * c.sref_cycles as f64
+        let mut sref = (p.idd6 * c.sref_cycles as f64
             + (p.idd5 - p.idd3n)
                 * (c.sref_ref_act_cycles
                     + c.spup_ref_act_cycles
@@ -512,6 +524,9 @@ impl PowerModel {
                     + c.spup_ref_pre_cycles) as f64)
             * p.vdd
             * clk_ns;
+        if two {
+            sref += p.idd62 * c.sref_cycles as f64 * p.vdd2 * clk_ns;
+        }
         let sref_ref = ei(c.sref_ref_act_cycles, p.idd3p0) + ei(c.sref_ref_pre_cycles, p.idd2p0);
         let spup_ref = ei(c.spup_ref_act_cycles, p.idd3n) + ei(c.spup_ref_pre_cycles, p.idd2n);
         // DRAMPower's sum, term by term (fast-exit power-down terms are zero here)

@@ -206,7 +206,7 @@ impl<'a> Engine<'a> {
             think_bw: round_to_clock(mc.think_delay_bw_ns, tck),
             phy_fw: round_to_clock(mc.phy_delay_fw_ns, tck),
             phy_bw: round_to_clock(mc.phy_delay_bw_ns, tck),
-            checker: CheckerDdr3::new(t.clone(), banks, ranks),
+            checker: CheckerDdr3::new(t.clone(), banks, ranks, spec.bank_groups as usize),
             sched: SchedulerState::new(
                 mc.scheduler,
                 mc.scheduler_buffer,
