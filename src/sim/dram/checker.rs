@@ -3,10 +3,10 @@
 
 use std::cell::Cell;
 
-use super::config::MemSpec;
+use super::config::{MemSpec, MemoryType};
 use super::kernel::{Ps, MAX_TIME};
 
-/// The commands a DDR3 controller without power-down issues.
+/// The commands the controller issues, power-down entry and exit included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum Command {
@@ -18,9 +18,18 @@ pub enum Command {
     Pre = 5,
     Prea = 6,
     Refa = 7,
+    /// Active power-down entry and exit.
+    Pdea = 8,
+    Pdxa = 9,
+    /// Precharged power-down entry and exit.
+    Pdep = 10,
+    Pdxp = 11,
+    /// Self-refresh entry and exit.
+    Srefen = 12,
+    Srefex = 13,
 }
 
-pub const N_COMMANDS: usize = 8;
+pub const N_COMMANDS: usize = 14;
 
 impl Command {
     pub fn is_cas(self) -> bool {
@@ -31,7 +40,10 @@ impl Command {
     }
 
     pub fn is_rank_command(self) -> bool {
-        matches!(self, Command::Prea | Command::Refa)
+        !matches!(
+            self,
+            Command::Rd | Command::Wr | Command::Rda | Command::Wra | Command::Act | Command::Pre
+        )
     }
 
     pub fn name(self) -> &'static str {
@@ -44,6 +56,12 @@ impl Command {
             Command::Pre => "PRE",
             Command::Prea => "PREA",
             Command::Refa => "REFA",
+            Command::Pdea => "PDEA",
+            Command::Pdxa => "PDXA",
+            Command::Pdep => "PDEP",
+            Command::Pdxp => "PDXP",
+            Command::Srefen => "SREFEN",
+            Command::Srefex => "SREFEX",
         }
     }
 }
@@ -55,6 +73,10 @@ pub struct TimingPs {
     pub rcd: Ps,
     pub al: Ps,
     pub ccd: Ps,
+    /// Same-bank-group spacings (DDR4 `_L`; for DDR3 equal to the plain ones).
+    pub ccd_l: Ps,
+    pub rrd_l: Ps,
+    pub wr_rd_l: Ps,
     pub rtrs: Ps,
     pub rc: Ps,
     pub rrd: Ps,
@@ -72,6 +94,17 @@ pub struct TimingPs {
     pub wr_rd: Ps,
     pub wr_rd_r: Ps,
     pub wr_pre: Ps,
+    pub cke: Ps,
+    pub ckesr: Ps,
+    pub xp: Ps,
+    pub xs: Ps,
+    pub xsdll: Ps,
+    pub actpden: Ps,
+    pub prpden: Ps,
+    pub refpden: Ps,
+    pub rd_pden: Ps,
+    pub wr_pden: Ps,
+    pub wra_pden: Ps,
 }
 
 impl TimingPs {
@@ -80,11 +113,20 @@ impl TimingPs {
         let t = &spec.timing;
         let c = |cycles: u64| cycles * tck;
         let burst = u64::from(spec.burst_length / spec.data_rate) * tck;
+        // CheckerDDR3 leaves two clocks between a read burst and a write, CheckerDDR4 one plus
+        // the write preamble
+        let rd_wr_gap = match spec.memory_type {
+            MemoryType::Ddr3 => 2 * tck,
+            MemoryType::Ddr4 => tck + c(t.wpre),
+        };
         TimingPs {
             tck,
             rcd: c(t.rcd),
             al: c(t.al),
             ccd: c(t.ccd),
+            ccd_l: c(t.ccd_l),
+            rrd_l: c(t.rrd_l),
+            wr_rd_l: c(t.wl) + burst + c(t.wtr_l),
             rtrs: c(t.rtrs),
             rc: c(t.rc),
             rrd: c(t.rrd),
@@ -97,11 +139,22 @@ impl TimingPs {
             rl: c(t.rl),
             wl: c(t.wl),
             burst,
-            rd_wr: (c(t.rl) + burst + 2 * tck).saturating_sub(c(t.wl)),
-            rd_wr_r: (c(t.rl) + burst + c(t.rtrs)).saturating_sub(c(t.wl)),
+            rd_wr: (c(t.rl) + burst + rd_wr_gap).saturating_sub(c(t.wl)),
+            rd_wr_r: (c(t.rl) + burst + c(t.rtrs) + c(t.wpre)).saturating_sub(c(t.wl)),
             wr_rd: c(t.wl) + burst + c(t.wtr),
-            wr_rd_r: (c(t.wl) + burst + c(t.rtrs)).saturating_sub(c(t.rl)),
+            wr_rd_r: (c(t.wl) + burst + c(t.rtrs) + c(t.rpre)).saturating_sub(c(t.rl)),
             wr_pre: c(t.wl) + burst + c(t.wr),
+            cke: c(t.cke),
+            ckesr: c(t.ckesr),
+            xp: c(t.xp),
+            xs: c(t.xs),
+            xsdll: c(t.xsdll),
+            actpden: c(t.actpden),
+            prpden: c(t.prpden),
+            refpden: c(t.refpden),
+            rd_pden: c(t.rl) + burst + tck,
+            wr_pden: c(t.wl) + burst + c(t.wr),
+            wra_pden: c(t.wl) + burst + c(t.wr) + tck,
         }
     }
 }
@@ -112,6 +165,11 @@ pub struct CheckerDdr3 {
     banks: usize,
     by_bank: Vec<Ps>,
     by_rank: Vec<Ps>,
+    /// Per bank group (DDR4; DDR3 has one group per rank, so this repeats `by_rank`).
+    by_group: Vec<Ps>,
+    groups: usize,
+    groups_per_rank: usize,
+    banks_per_group: usize,
     by_cmd: [Ps; N_COMMANDS],
     last_on_bus: Ps,
     /// Ring of the last four ACT times per rank (MAX_TIME = empty slot).
@@ -138,12 +196,17 @@ fn after(base: Ps, delta: Ps) -> Ps {
 }
 
 impl CheckerDdr3 {
-    pub fn new(t: TimingPs, banks: usize, ranks: usize) -> Self {
+    pub fn new(t: TimingPs, banks: usize, ranks: usize, groups_per_rank: usize) -> Self {
+        let groups = ranks * groups_per_rank;
         CheckerDdr3 {
             t,
             banks,
             by_bank: vec![MAX_TIME; N_COMMANDS * banks],
             by_rank: vec![MAX_TIME; N_COMMANDS * ranks],
+            by_group: vec![MAX_TIME; N_COMMANDS * groups],
+            groups,
+            groups_per_rank,
+            banks_per_group: banks / groups.max(1),
             by_cmd: [MAX_TIME; N_COMMANDS],
             last_on_bus: MAX_TIME,
             last_acts: vec![[MAX_TIME; 4]; ranks],
@@ -152,7 +215,7 @@ impl CheckerDdr3 {
             version: 0,
             bank_version: vec![0; banks],
             bank_cache: vec![Cell::new((u64::MAX, 0)); N_COMMANDS * banks],
-            rank_cache: vec![Cell::new((u64::MAX, 0)); N_COMMANDS * ranks],
+            rank_cache: vec![Cell::new((u64::MAX, 0)); N_COMMANDS * groups],
         }
     }
 
@@ -165,6 +228,11 @@ impl CheckerDdr3 {
     fn rank(&self, c: Command, rank: usize) -> Ps {
         let ranks = self.act_count.len();
         self.by_rank[c as usize * ranks + rank]
+    }
+
+    #[inline]
+    fn group(&self, c: Command, group: usize) -> Ps {
+        self.by_group[c as usize * self.groups + group]
     }
 
     /// The same command on another rank (rank-to-rank switching), as DRAMSys derives it.
@@ -194,12 +262,15 @@ impl CheckerDdr3 {
                 t
             }
         };
-        let ranks = self.act_count.len();
-        let rslot = &self.rank_cache[cmd as usize * ranks + rank];
+        // dummy payloads of refresh and power-down name bank 0 on every rank: key by the rank's
+        // own group so that ranks never share a cached answer
+        let slot = rank * self.groups_per_rank
+            + (bank / self.banks_per_group.max(1)) % self.groups_per_rank.max(1);
+        let rslot = &self.rank_cache[cmd as usize * self.groups + slot];
         let rank_part = match rslot.get() {
             (v, t) if v == self.version => t,
             _ => {
-                let t = self.rank_part(cmd, rank);
+                let t = self.rank_part(cmd, rank, bank / self.banks_per_group.max(1));
                 rslot.set((self.version, t));
                 t
             }
@@ -228,12 +299,12 @@ impl CheckerDdr3 {
             Pre => after(b(Act), t.ras)
                 .max(after(b(Rd), t.al + t.rtp))
                 .max(after(b(Wr), t.wr_pre)),
-            Prea | Refa => 0,
+            _ => 0,
         }
     }
 
     /// Constraints from commands on the rank, other ranks and the command bus.
-    fn rank_part(&self, cmd: Command, rank: usize) -> Ps {
+    fn rank_part(&self, cmd: Command, rank: usize, group: usize) -> Ps {
         use Command::*;
         let t = &self.t;
         let mut e = after(self.last_on_bus, t.tck);
@@ -244,41 +315,56 @@ impl CheckerDdr3 {
         };
         match cmd {
             Rd | Rda => {
+                m(after(self.group(Rd, group), t.ccd_l));
                 m(after(self.rank(Rd, rank), t.ccd));
                 m(after(self.other_rank(Rd, rank), t.burst + t.rtrs));
+                m(after(self.group(Rda, group), t.ccd_l));
                 m(after(self.rank(Rda, rank), t.ccd));
                 m(after(self.other_rank(Rda, rank), t.burst + t.rtrs));
+                m(after(self.group(Wr, group), t.wr_rd_l));
                 m(after(self.rank(Wr, rank), t.wr_rd));
                 m(after(self.by_cmd[Wr as usize], t.wr_rd_r));
+                m(after(self.group(Wra, group), t.wr_rd_l));
                 m(after(self.rank(Wra, rank), t.wr_rd));
                 m(after(self.by_cmd[Wra as usize], t.wr_rd_r));
+                m(after(self.rank(Pdxa, rank), t.xp));
+                m(after(self.rank(Srefex, rank), t.xsdll));
             }
             Wr | Wra => {
                 m(after(self.rank(Rd, rank), t.rd_wr));
                 m(after(self.other_rank(Rd, rank), t.rd_wr_r));
                 m(after(self.rank(Rda, rank), t.rd_wr));
                 m(after(self.other_rank(Rda, rank), t.rd_wr_r));
+                m(after(self.group(Wr, group), t.ccd_l));
                 m(after(self.rank(Wr, rank), t.ccd));
                 m(after(self.other_rank(Wr, rank), t.burst + t.rtrs));
+                m(after(self.group(Wra, group), t.ccd_l));
                 m(after(self.rank(Wra, rank), t.ccd));
                 m(after(self.other_rank(Wra, rank), t.burst + t.rtrs));
+                m(after(self.rank(Pdxa, rank), t.xp));
+                m(after(self.rank(Srefex, rank), t.xsdll));
             }
             Act => {
+                m(after(self.group(Act, group), t.rrd_l));
                 m(after(self.rank(Act, rank), t.rrd));
                 m(after(self.rank(Prea, rank), t.rp));
+                m(after(self.rank(Pdxa, rank), t.xp));
+                m(after(self.rank(Pdxp, rank), t.xp));
                 m(after(self.rank(Refa, rank), t.rfc));
+                m(after(self.rank(Srefex, rank), t.xs));
                 if self.act_count[rank] >= 4 {
                     let oldest = self.last_acts[rank][self.act_head[rank] as usize];
                     m(oldest + t.faw);
                 }
             }
-            Pre => {}
+            Pre => m(after(self.rank(Pdxa, rank), t.xp)),
             Prea => {
                 m(after(self.rank(Act, rank), t.ras));
                 m(after(self.rank(Rd, rank), t.al + t.rtp));
                 m(after(self.rank(Rda, rank), t.al + t.rtp));
                 m(after(self.rank(Wr, rank), t.wr_pre));
                 m(after(self.rank(Wra, rank), t.wr_pre));
+                m(after(self.rank(Pdxa, rank), t.xp));
             }
             Refa => {
                 m(after(self.rank(Act, rank), t.rc));
@@ -286,8 +372,46 @@ impl CheckerDdr3 {
                 m(after(self.rank(Wra, rank), t.wr_pre + t.rp));
                 m(after(self.rank(Pre, rank), t.rp));
                 m(after(self.rank(Prea, rank), t.rp));
+                m(after(self.rank(Pdxp, rank), t.xp));
                 m(after(self.rank(Refa, rank), t.rfc));
+                m(after(self.rank(Srefex, rank), t.xs));
             }
+            Pdea => {
+                m(after(self.rank(Act, rank), t.actpden));
+                m(after(self.rank(Rd, rank), t.rd_pden));
+                m(after(self.rank(Rda, rank), t.rd_pden));
+                m(after(self.rank(Wr, rank), t.wr_pden));
+                m(after(self.rank(Wra, rank), t.wra_pden));
+                m(after(self.rank(Pre, rank), t.prpden));
+                m(after(self.rank(Pdxa, rank), t.cke));
+            }
+            // DDR3's tPD is tCKE
+            Pdxa => m(after(self.rank(Pdea, rank), t.cke)),
+            Pdep => {
+                m(after(self.rank(Rd, rank), t.rd_pden));
+                m(after(self.rank(Rda, rank), t.rd_pden));
+                m(after(self.rank(Wra, rank), t.wra_pden));
+                m(after(self.rank(Pre, rank), t.prpden));
+                m(after(self.rank(Prea, rank), t.prpden));
+                m(after(self.rank(Pdxp, rank), t.cke));
+                m(after(self.rank(Refa, rank), t.refpden));
+                m(after(self.rank(Srefex, rank), t.xs));
+            }
+            Pdxp => m(after(self.rank(Pdep, rank), t.cke)),
+            Srefen => {
+                m(after(self.rank(Act, rank), t.rc));
+                m(after(
+                    self.rank(Rda, rank),
+                    t.rd_pden.max(t.al + t.rtp + t.rp),
+                ));
+                m(after(self.rank(Wra, rank), t.wra_pden.max(t.wr_pre + t.rp)));
+                m(after(self.rank(Pre, rank), t.rp));
+                m(after(self.rank(Prea, rank), t.rp));
+                m(after(self.rank(Pdxp, rank), t.xp));
+                m(after(self.rank(Refa, rank), t.rfc));
+                m(after(self.rank(Srefex, rank), t.xs));
+            }
+            Srefex => m(after(self.rank(Srefen, rank), t.ckesr)),
         }
         e
     }
@@ -297,6 +421,8 @@ impl CheckerDdr3 {
         let ranks = self.act_count.len();
         self.by_rank[cmd as usize * ranks + rank] = now;
         self.by_bank[cmd as usize * self.banks + bank] = now;
+        let group = bank / self.banks_per_group.max(1);
+        self.by_group[cmd as usize * self.groups + group] = now;
         self.by_cmd[cmd as usize] = now;
         self.last_on_bus = now;
         self.version += 1;

@@ -10,10 +10,20 @@ use super::error::DramError;
 use super::kernel::Ps;
 use super::mcconfig::McConfig;
 
-/// A DDR3 device description (DRAMSys `memspec` JSON); timings are in clock cycles.
+/// The DRAM standards simulated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum MemoryType {
+    Ddr3,
+    Ddr4,
+}
+
+/// A DDR3 or DDR4 device description (DRAMSys `memspec` JSON); timings are in clock cycles.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MemSpec {
     pub memory_id: String,
+    pub memory_type: MemoryType,
+    /// Bank groups per rank (1 for DDR3); `banks` counts all banks of a rank.
+    pub bank_groups: u32,
     pub burst_length: u32,
     pub data_rate: u32,
     pub banks: u32,
@@ -28,11 +38,18 @@ pub struct MemSpec {
     pub clk_mhz: f64,
 }
 
-/// DDR3 timing parameters in clock cycles (names as in the memspec `memtimingspec`).
+/// Timing parameters in clock cycles (names as in the memspec `memtimingspec`). For DDR4 `ccd`,
+/// `rrd` and `wtr` are the other-bank-group values (`_S`) and the `_l` fields the same-group
+/// ones; for DDR3 both are the one DDR3 value. `rpre`/`wpre` are DDR4 preambles (0 for DDR3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Timing {
     pub al: u64,
     pub ccd: u64,
+    pub ccd_l: u64,
+    pub rrd_l: u64,
+    pub wtr_l: u64,
+    pub rpre: u64,
+    pub wpre: u64,
     pub cke: u64,
     pub ckesr: u64,
     pub dqsck: u64,
@@ -74,6 +91,10 @@ pub struct PowerSpec {
     pub idd5: f64,
     pub idd6: f64,
     pub vdd: f64,
+    /// DDR4's second supply (VPP) and its activate and self-refresh currents (0 for DDR3).
+    pub idd02: f64,
+    pub idd62: f64,
+    pub vdd2: f64,
 }
 
 impl MemSpec {
@@ -93,21 +114,58 @@ impl MemSpec {
             source,
         })?;
         let spec = obj(&doc, "memspec", path)?;
-        let memory_type = string(spec, "memoryType", path)?;
-        if memory_type != "DDR3" {
-            return Err(DramError::UnsupportedMemory {
-                path: path.to_string(),
-                memory_type,
-            });
-        }
+        let memory_type = match string(spec, "memoryType", path)?.as_str() {
+            "DDR3" => MemoryType::Ddr3,
+            "DDR4" => MemoryType::Ddr4,
+            other => {
+                return Err(DramError::UnsupportedMemory {
+                    path: path.to_string(),
+                    memory_type: other.to_string(),
+                })
+            }
+        };
+        let ddr4 = memory_type == MemoryType::Ddr4;
         let arch = obj(spec, "memarchitecturespec", path)?;
         let t = obj(spec, "memtimingspec", path)?;
         let p = obj(spec, "mempowerspec", path)?;
         let u = |o: &Value, f: &str| uint(o, f, path);
         let d = |f: &str| positive(p, f, path);
+        // DDR4 names its bank-group pairs _S/_L; DDR3 has one value for both
+        let pair = |name: &str| -> Result<(u64, u64), DramError> {
+            if ddr4 {
+                Ok((u(t, &format!("{name}_S"))?, u(t, &format!("{name}_L"))?))
+            } else {
+                let v = u(t, name)?;
+                Ok((v, v))
+            }
+        };
+        let (ccd, ccd_l) = pair("CCD")?;
+        let (rrd, rrd_l) = pair("RRD")?;
+        let (wtr, wtr_l) = pair("WTR")?;
+        let (rpre, wpre) = if ddr4 {
+            (u(t, "RPRE")?, u(t, "WPRE")?)
+        } else {
+            (0, 0)
+        };
+        if ddr4 {
+            let refm = u(t, "REFM")?;
+            if refm != 1 {
+                return Err(DramError::invalid(
+                    path,
+                    "REFM",
+                    refm,
+                    "only the normal refresh mode 1 is simulated",
+                ));
+            }
+        }
         let timing = Timing {
             al: u(t, "AL")?,
-            ccd: u(t, "CCD")?,
+            ccd,
+            ccd_l,
+            rrd_l,
+            wtr_l,
+            rpre,
+            wpre,
             cke: u(t, "CKE")?,
             ckesr: u(t, "CKESR")?,
             dqsck: u(t, "DQSCK")?,
@@ -119,11 +177,11 @@ impl MemSpec {
             rfc: u(t, "RFC")?,
             rl: u(t, "RL")?,
             rp: u(t, "RP")?,
-            rrd: u(t, "RRD")?,
+            rrd,
             rtp: u(t, "RTP")?,
             wl: u(t, "WL")?,
             wr: u(t, "WR")?,
-            wtr: u(t, "WTR")?,
+            wtr,
             xp: u(t, "XP")?,
             xpdll: u(t, "XPDLL")?,
             xs: u(t, "XS")?,
@@ -146,6 +204,9 @@ impl MemSpec {
             idd5: d("idd5")?,
             idd6: d("idd6")?,
             vdd: d("vdd")?,
+            idd02: if ddr4 { d("idd02")? } else { 0.0 },
+            idd62: if ddr4 { d("idd62")? } else { 0.0 },
+            vdd2: if ddr4 { d("vdd2")? } else { 0.0 },
         };
         let small = |o: &Value, f: &str| -> Result<u32, DramError> {
             let v = u(o, f)?;
@@ -161,6 +222,12 @@ impl MemSpec {
         };
         let spec = MemSpec {
             memory_id: string(spec, "memoryId", path)?,
+            memory_type,
+            bank_groups: if ddr4 {
+                small(arch, "nbrOfBankGroups")?
+            } else {
+                1
+            },
             burst_length: small(arch, "burstLength")?,
             data_rate: small(arch, "dataRate")?,
             banks: small(arch, "nbrOfBanks")?,
@@ -180,6 +247,14 @@ impl MemSpec {
                 "nbrOfChannels",
                 spec.channels,
                 "only single-channel memories are simulated",
+            ));
+        }
+        if !spec.banks.is_multiple_of(spec.bank_groups) {
+            return Err(DramError::invalid(
+                path,
+                "nbrOfBankGroups",
+                spec.bank_groups,
+                "must divide nbrOfBanks",
             ));
         }
         if !spec.burst_length.is_multiple_of(spec.data_rate) {
@@ -358,11 +433,15 @@ impl AddressMapping {
                 u64::from(spec.channels),
             ),
             ("ranks", pow(&self.rank_bits), u64::from(spec.ranks)),
-            ("bank groups", pow(&self.bankgroup_bits), 1),
             (
-                "banks per rank",
+                "bank groups",
+                pow(&self.bankgroup_bits),
+                u64::from(spec.bank_groups),
+            ),
+            (
+                "banks per bank group",
                 pow(&self.bank_bits),
-                u64::from(spec.banks),
+                u64::from(spec.banks / spec.bank_groups.max(1)),
             ),
             ("rows", pow(&self.row_bits), u64::from(spec.rows)),
             ("columns", pow(&self.column_bits), u64::from(spec.columns)),
@@ -395,9 +474,13 @@ impl AddressMapping {
                 .fold(0u32, |acc, (i, &b)| acc | ((((a >> b) & 1) as u32) << i))
         };
         let rank = gather(&self.rank_bits);
+        // DRAMSys numbers banks across groups: bank + group * banks per group
+        let per_group = 1u32 << self.bank_bits.len().min(31);
         Decoded {
             rank,
-            bank: gather(&self.bank_bits) + rank * banks_per_rank,
+            bank: gather(&self.bank_bits)
+                + gather(&self.bankgroup_bits) * per_group
+                + rank * banks_per_rank,
             row: gather(&self.row_bits),
             column: gather(&self.column_bits),
         }

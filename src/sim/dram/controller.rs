@@ -232,6 +232,8 @@ pub struct BankMachine {
     pub next_cmd: Option<Command>,
     pub time_to_schedule: Ps,
     pub blocked: bool,
+    /// The rank is in power-down or self-refresh: no command until it wakes up.
+    pub sleeping: bool,
     /// The request choice depends only on this bank's queue and state; re-select only after
     /// one of them changed.
     pub dirty: bool,
@@ -251,6 +253,7 @@ impl BankMachine {
             next_cmd: None,
             time_to_schedule: MAX_TIME,
             blocked: false,
+            sleeping: false,
             dirty: true,
             unclamped: 0,
             checked_at: u64::MAX,
@@ -272,7 +275,13 @@ impl BankMachine {
                 self.activated = false;
                 self.current = None;
             }
-            Command::Refa => self.blocked = false,
+            Command::Refa => {
+                self.blocked = false;
+                self.sleeping = false;
+            }
+            Command::Pdea | Command::Pdep | Command::Srefen => self.sleeping = true,
+            Command::Pdxa | Command::Pdxp => self.sleeping = false,
+            Command::Srefex => {}
         }
     }
 
@@ -280,7 +289,7 @@ impl BankMachine {
     /// except the time.
     #[inline]
     pub fn quick_time(&mut self, now: Ps, checker_version: u64) -> Option<Ps> {
-        if self.blocked || self.dirty {
+        if self.blocked || self.sleeping || self.dirty {
             return None;
         }
         self.time_to_schedule = match self.next_cmd {
@@ -300,7 +309,7 @@ impl BankMachine {
         payloads: &[Payload],
         now: Ps,
     ) -> Ps {
-        if self.blocked {
+        if self.blocked || self.sleeping {
             self.time_to_schedule = MAX_TIME;
             self.next_cmd = None;
             self.dirty = true;
@@ -399,6 +408,8 @@ pub struct RefreshManager {
     max_postponed: i64,
     max_pulledin: i64,
     activated_banks: u32,
+    /// The rank is powered down: a due refresh waits for the power-down manager to wake it.
+    sleeping: bool,
     pub next_cmd: Option<Command>,
     pub time_to_schedule: Ps,
 }
@@ -430,6 +441,7 @@ impl RefreshManager {
             max_postponed: i64::from(max_postponed),
             max_pulledin: -i64::from(max_pulledin),
             activated_banks: 0,
+            sleeping: false,
             next_cmd: None,
             time_to_schedule: MAX_TIME,
         }
@@ -453,6 +465,10 @@ impl RefreshManager {
         self.next_cmd = None;
         if now < self.next_trigger {
             return self.next_trigger;
+        }
+        // (the caller has asked the power-down manager to wake the rank)
+        if self.sleeping {
+            return MAX_TIME;
         }
         if now >= self.next_trigger + refi {
             self.next_trigger += refi;
@@ -485,13 +501,19 @@ impl RefreshManager {
         }
     }
 
-    pub fn update_state(&mut self, cmd: Command, refi: Ps) {
+    pub fn update_state(&mut self, cmd: Command, refi: Ps, now: Ps) {
         match cmd {
             Command::Act => self.activated_banks += 1,
             Command::Pre | Command::Rda | Command::Wra => {
                 self.activated_banks = self.activated_banks.saturating_sub(1)
             }
             Command::Prea => self.activated_banks = 0,
+            Command::Refa if self.sleeping => {
+                // the refresh that ends a self-refresh restarts the interval
+                self.state = RefreshState::Regular;
+                self.next_trigger = now + refi;
+                self.sleeping = false;
+            }
             Command::Refa => {
                 if self.state == RefreshState::Pulledin {
                     self.flexibility -= 1;
@@ -503,7 +525,13 @@ impl RefreshManager {
                     self.next_trigger += refi;
                 }
             }
-            Command::Rd | Command::Wr => {}
+            Command::Pdea | Command::Pdep => self.sleeping = true,
+            Command::Srefen => {
+                self.sleeping = true;
+                self.next_trigger = MAX_TIME;
+            }
+            Command::Pdxa | Command::Pdxp => self.sleeping = false,
+            Command::Rd | Command::Wr | Command::Srefex => {}
         }
     }
 }

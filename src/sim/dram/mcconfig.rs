@@ -40,6 +40,17 @@ pub enum RefreshPolicy {
     AllBank,
 }
 
+/// DRAMSys's power-down managers: none, or Staggered (each rank powers down on its own when it
+/// has no requests, and enters self-refresh from a precharged power-down the controller left idle).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum PowerDownPolicy {
+    #[default]
+    NoPowerDown,
+    Staggered,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Arbiter {
     Simple,
@@ -47,8 +58,8 @@ pub enum Arbiter {
     Reorder,
 }
 
-/// The memory-controller configuration (DRAMSys `mcconfig`). `CmdMux` is always `Oldest` and
-/// `PowerDownPolicy` always `NoPowerDown`; other values are rejected when parsing.
+/// The memory-controller configuration (DRAMSys `mcconfig`). `CmdMux` is always `Oldest`; other
+/// values are rejected when parsing.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct McConfig {
     pub page_policy: PagePolicy,
@@ -61,6 +72,9 @@ pub struct McConfig {
     pub refresh_max_pulledin: u32,
     pub arbiter: Arbiter,
     pub max_active_transactions: u32,
+    /// Absent in configs saved before power-down was simulated; they meant `NoPowerDown`.
+    #[serde(default)]
+    pub power_down: PowerDownPolicy,
     /// Extra pipeline delays in nanoseconds (DRAMSys rounds them to whole clock cycles).
     pub arbitration_delay_fw_ns: f64,
     pub arbitration_delay_bw_ns: f64,
@@ -84,6 +98,7 @@ impl Default for McConfig {
             refresh_max_pulledin: 0,
             arbiter: Arbiter::Simple,
             max_active_transactions: 64,
+            power_down: PowerDownPolicy::NoPowerDown,
             arbitration_delay_fw_ns: 0.0,
             arbitration_delay_bw_ns: 0.0,
             think_delay_fw_ns: 0.0,
@@ -218,7 +233,7 @@ impl McConfig {
                         "NoRefresh" => RefreshPolicy::NoRefresh,
                         "AllBank" | "Rankwise" => RefreshPolicy::AllBank,
                         _ => return Err(bad(
-                            "expected NoRefresh or AllBank (DRAMSys 4.0 has no per-bank or same-bank refresh for DDR3)",
+                            "expected NoRefresh or AllBank (DRAMSys 4.0 rejects per-bank and same-bank refresh for DDR3 and DDR4)",
                         )),
                     }
             }
@@ -245,8 +260,10 @@ impl McConfig {
                 }
             }
             "PowerDownPolicy" => {
-                if value != "NoPowerDown" {
-                    return Err(bad("only NoPowerDown is simulated"));
+                self.power_down = match value {
+                    "NoPowerDown" => PowerDownPolicy::NoPowerDown,
+                    "Staggered" => PowerDownPolicy::Staggered,
+                    _ => return Err(bad("expected NoPowerDown or Staggered")),
                 }
             }
             "PowerDownTimeout" => {

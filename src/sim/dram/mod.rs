@@ -8,7 +8,8 @@
 //!
 //! Fidelity: the model follows DRAMSys 4.0 (the 2021 code ArchGym's DRAMGym binary is built from)
 //! module by module: STL player, arbiter (Simple/Fifo/Reorder), controller method, bank machines,
-//! schedulers and buffer counters, all-bank refresh manager, `CheckerDDR3`, response queues and
+//! schedulers and buffer counters, all-bank refresh manager, Staggered power-down manager
+//! (power-down and self-refresh), `CheckerDDR3`, response queues and
 //! DRAMPower. Hand-overs between modules run on a small kernel with SystemC's delta-cycle and
 //! timed-event ordering, so the command schedule, and therefore energy and time, are the same as
 //! DRAMSys's (checked against the DRAMSys binary on thousands of configs).
@@ -22,7 +23,7 @@
 //!
 //! Not simulated (rejected with an error naming the file and field): memory types other than
 //! DDR3, more than one channel, per-bank/same-bank refresh (DRAMSys 4.0 has none for DDR3),
-//! power-down policies other than `NoPowerDown`, `CmdMux` other than `Oldest`, and more than one
+//! `CmdMux` other than `Oldest`, and more than one
 //! trace player in a simulation file's `tracesetup`.
 //!
 //! ```no_run
@@ -52,6 +53,7 @@ mod kernel;
 pub mod limits;
 mod mcconfig;
 mod power;
+mod powerdown;
 mod simfile;
 mod stats;
 mod trace;
@@ -60,8 +62,8 @@ pub use checker::Command;
 pub use config::{AddressMapping, Decoded, DramConfig, MemSpec, PowerSpec, Timing};
 pub use error::DramError;
 pub use mcconfig::{
-    Arbiter, McConfig, PagePolicy, RefreshPolicy, RespQueue, Scheduler, SchedulerBuffer,
-    ARCHGYM_COLUMNS,
+    Arbiter, McConfig, PagePolicy, PowerDownPolicy, RefreshPolicy, RespQueue, Scheduler,
+    SchedulerBuffer, ARCHGYM_COLUMNS,
 };
 pub use power::EnergyBreakdown;
 pub use simfile::SimulationFiles;

@@ -15,6 +15,18 @@ pub struct CommandCounts {
     pub wr: u64,
     pub wra: u64,
     pub refa: u64,
+    #[serde(default)]
+    pub pdea: u64,
+    #[serde(default)]
+    pub pdxa: u64,
+    #[serde(default)]
+    pub pdep: u64,
+    #[serde(default)]
+    pub pdxp: u64,
+    #[serde(default)]
+    pub srefen: u64,
+    #[serde(default)]
+    pub srefex: u64,
 }
 
 impl CommandCounts {
@@ -28,6 +40,12 @@ impl CommandCounts {
             Command::Wr => &mut self.wr,
             Command::Wra => &mut self.wra,
             Command::Refa => &mut self.refa,
+            Command::Pdea => &mut self.pdea,
+            Command::Pdxa => &mut self.pdxa,
+            Command::Pdep => &mut self.pdep,
+            Command::Pdxp => &mut self.pdxp,
+            Command::Srefen => &mut self.srefen,
+            Command::Srefex => &mut self.srefex,
         };
         *slot += 1;
     }

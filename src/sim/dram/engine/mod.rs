@@ -13,8 +13,9 @@ use super::error::DramError;
 use super::frontend::{ArbiterState, Peq, Phase, PlayerState};
 use super::kernel::{Ev, Kernel, Proc, Ps, MAX_TIME};
 use super::limits::{MAX_TRACE_TIME_PS, STALL_STEPS};
-use super::mcconfig::{RefreshPolicy, Scheduler};
+use super::mcconfig::{PowerDownPolicy, RefreshPolicy, Scheduler};
 use super::power::PowerModel;
+use super::powerdown::PowerDownManager;
 use super::stats::{CommandCounts, DramStats};
 use super::trace::Request;
 
@@ -30,8 +31,16 @@ const NO_TRANSACTION: Transaction = Transaction {
     time: MAX_TIME,
 };
 
-/// Refresh commands carry a dummy payload; it has ID 0 in the command multiplexer.
-const REFRESH_PAYLOAD: PayloadId = PayloadId::MAX;
+/// Who a ready command comes from; refresh and power-down commands carry dummy payloads.
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    Bank(PayloadId),
+    Refresh(usize),
+    PowerDown(usize),
+}
+
+/// The payload ID of the power-down managers' dummy payload (DRAMSys `UINT64_MAX - 1`).
+const POWER_DOWN_ID: u64 = u64::MAX - 1;
 
 pub struct Engine<'a> {
     cfg: &'a DramConfig,
@@ -60,6 +69,8 @@ pub struct Engine<'a> {
     sched: SchedulerState,
     banks: Vec<BankMachine>,
     refresh: Vec<RefreshManager>,
+    /// One per rank with Staggered power-down, none without.
+    pdm: Vec<PowerDownManager>,
     resp: ResponseQueue,
     to_acquire: Transaction,
     to_release: Transaction,
@@ -195,7 +206,7 @@ impl<'a> Engine<'a> {
             think_bw: round_to_clock(mc.think_delay_bw_ns, tck),
             phy_fw: round_to_clock(mc.phy_delay_fw_ns, tck),
             phy_bw: round_to_clock(mc.phy_delay_bw_ns, tck),
-            checker: CheckerDdr3::new(t.clone(), banks, ranks),
+            checker: CheckerDdr3::new(t.clone(), banks, ranks, spec.bank_groups as usize),
             sched: SchedulerState::new(
                 mc.scheduler,
                 mc.scheduler_buffer,
@@ -206,6 +217,10 @@ impl<'a> Engine<'a> {
                 .map(|b| BankMachine::new(b / spec.banks as usize, b))
                 .collect(),
             refresh,
+            pdm: match mc.power_down {
+                PowerDownPolicy::NoPowerDown => Vec::new(),
+                PowerDownPolicy::Staggered => (0..ranks).map(PowerDownManager::new).collect(),
+            },
             resp: ResponseQueue::new(mc.resp_queue),
             to_acquire: NO_TRANSACTION,
             to_release: NO_TRANSACTION,
@@ -276,7 +291,7 @@ impl<'a> Engine<'a> {
         let end = self.kernel.now();
         let spec = &self.cfg.memspec;
         let power = self.power.finish(spec);
-        let energy = power.energy.total_pj();
+        let energy = power.total_pj;
         let window_ps = power.window_cycles * self.t.tck;
         let requests = self.player.received;
         let bytes = requests * spec.bytes_per_burst();
@@ -290,11 +305,7 @@ impl<'a> Engine<'a> {
         DramStats {
             total_energy_pj: energy,
             energy: power.energy,
-            average_power_mw: if window_ps == 0 {
-                0.0
-            } else {
-                energy / (window_ps as f64 / 1000.0)
-            },
+            average_power_mw: power.average_power_mw,
             total_time_ps: end,
             power_window_ps: window_ps,
             requests,
@@ -484,6 +495,11 @@ impl<'a> Engine<'a> {
         }
         self.total_payloads += 1;
         let p = self.payloads[id as usize];
+        if self.rank_payloads[p.rank as usize] == 0 {
+            if let Some(pdm) = self.pdm.get_mut(p.rank as usize) {
+                pdm.trigger_exit();
+            }
+        }
         self.rank_payloads[p.rank as usize] += 1;
         self.sched.store(id, &p);
         self.payloads[id as usize].refs += 1;
@@ -539,6 +555,31 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Starts rank `r`'s refresh manager (`RefreshManager*::start`) and returns its time; a due
+    /// refresh first asks the power-down manager to wake the rank.
+    fn start_refresh(&mut self, r: usize, now: Ps) -> Ps {
+        let rank = self.refresh[r].rank;
+        let due = self.refresh[r].is_due(now);
+        if due {
+            if let Some(pdm) = self.pdm.get_mut(rank) {
+                pdm.trigger_interruption();
+            }
+        }
+        let bpr = self.banks_per_rank as usize;
+        let range = rank * bpr..(rank + 1) * bpr;
+        // only a due refresh looks at the banks
+        let busy = due
+            && self.banks[range.clone()]
+                .iter()
+                .any(|b| b.current.is_some());
+        let banks = &mut self.banks;
+        self.refresh[r].start(now, self.t.refi, busy, &self.checker, || {
+            for b in &mut banks[range.clone()] {
+                b.blocked = true;
+            }
+        })
+    }
+
     /// `Controller::controllerMethod`.
     fn controller_method(&mut self) {
         let now = self.kernel.now();
@@ -547,52 +588,56 @@ impl<'a> Engine<'a> {
         self.manage_requests(0);
 
         for r in 0..self.refresh.len() {
-            let rank = self.refresh[r].rank;
-            let bpr = self.banks_per_rank as usize;
-            let range = rank * bpr..(rank + 1) * bpr;
-            // only a due refresh looks at the banks
-            let busy = self.refresh[r].is_due(now)
-                && self.banks[range.clone()]
-                    .iter()
-                    .any(|b| b.current.is_some());
-            let banks = &mut self.banks;
-            self.refresh[r].start(now, self.t.refi, busy, &self.checker, || {
-                for b in &mut banks[range.clone()] {
-                    b.blocked = true;
-                }
-            });
+            self.start_refresh(r, now);
+        }
+        for pdm in &mut self.pdm {
+            pdm.start(&self.checker, now);
         }
 
-        // CmdMuxOldest over the ready commands of refresh managers and bank machines: earliest
-        // ready time, then the oldest payload (refresh uses payload ID 0)
-        let mut best: Option<(Ps, u64, Command, PayloadId, Ps)> = None;
+        // CmdMuxOldest over the ready commands of the power-down managers, refresh managers and
+        // bank machines: earliest ready time, then the oldest payload (refresh uses payload ID 0,
+        // power-down 2^64 - 2). A rank whose power-down manager has a command offers only that.
+        let mut best: Option<(Ps, u64, Command, Source, Ps)> = None;
         let tck = self.t.tck;
-        let mut consider = |cmd: Command, id: PayloadId, pid: u64, time: Ps| {
+        let mut consider = |cmd: Command, src: Source, pid: u64, time: Ps| {
             let key = time + tck;
             match best {
                 Some((bt, bid, ..)) if !(key < bt || (key == bt && pid < bid)) => {}
-                _ => best = Some((key, pid, cmd, id, time)),
+                _ => best = Some((key, pid, cmd, src, time)),
             }
         };
-        for r in &self.refresh {
-            if let Some(cmd) = r.next_cmd {
-                let id = REFRESH_PAYLOAD - r.rank as PayloadId;
-                consider(cmd, id, 0, r.time_to_schedule.max(now));
+        let bpr = self.banks_per_rank as usize;
+        for rank in 0..self.rank_payloads.len() {
+            if let Some(pdm) = self.pdm.get(rank) {
+                if let Some(cmd) = pdm.next_cmd {
+                    consider(
+                        cmd,
+                        Source::PowerDown(rank),
+                        POWER_DOWN_ID,
+                        pdm.time_to_schedule.max(now),
+                    );
+                    continue;
+                }
             }
-        }
-        for b in &self.banks {
-            if let (Some(cmd), Some(id)) = (b.next_cmd, b.current) {
-                consider(
-                    cmd,
-                    id,
-                    self.payloads[id as usize].id,
-                    b.time_to_schedule.max(now),
-                );
+            if let Some(r) = self.refresh.get(rank) {
+                if let Some(cmd) = r.next_cmd {
+                    consider(cmd, Source::Refresh(rank), 0, r.time_to_schedule.max(now));
+                }
+            }
+            for b in &self.banks[rank * bpr..(rank + 1) * bpr] {
+                if let (Some(cmd), Some(id)) = (b.next_cmd, b.current) {
+                    consider(
+                        cmd,
+                        Source::Bank(id),
+                        self.payloads[id as usize].id,
+                        b.time_to_schedule.max(now),
+                    );
+                }
             }
         }
         let mut blocked = false;
         match best {
-            Some((_, _, cmd, id, time)) if time == now => self.issue(cmd, id),
+            Some((_, _, cmd, src, time)) if time == now => self.issue(cmd, src),
             Some(_) => blocked = true,
             None => {}
         }
@@ -611,20 +656,13 @@ impl<'a> Engine<'a> {
             }
         }
         for r in 0..self.refresh.len() {
-            let rank = self.refresh[r].rank;
-            let bpr = self.banks_per_rank as usize;
-            let range = rank * bpr..(rank + 1) * bpr;
-            // only a due refresh looks at the banks
-            let busy = self.refresh[r].is_due(now)
-                && self.banks[range.clone()]
-                    .iter()
-                    .any(|b| b.current.is_some());
-            let banks = &mut self.banks;
-            let t = self.refresh[r].start(now, self.t.refi, busy, &self.checker, || {
-                for b in &mut banks[range.clone()] {
-                    b.blocked = true;
-                }
-            });
+            let t = self.start_refresh(r, now);
+            if !(t == now && blocked) {
+                next = next.min(t);
+            }
+        }
+        for pdm in &mut self.pdm {
+            let t = pdm.start(&self.checker, now);
             if !(t == now && blocked) {
                 next = next.min(t);
             }
@@ -634,13 +672,14 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn issue(&mut self, cmd: Command, id: PayloadId) {
+    fn issue(&mut self, cmd: Command, src: Source) {
         let now = self.kernel.now();
-        let (rank, bank) = if id >= REFRESH_PAYLOAD - 64 {
-            ((REFRESH_PAYLOAD - id) as usize, 0usize)
-        } else {
-            let p = &self.payloads[id as usize];
-            (p.rank as usize, p.bank as usize)
+        let (rank, bank) = match src {
+            Source::Refresh(rank) | Source::PowerDown(rank) => (rank, 0usize),
+            Source::Bank(id) => {
+                let p = &self.payloads[id as usize];
+                (p.rank as usize, p.bank as usize)
+            }
         };
         let bpr = self.banks_per_rank as usize;
         if cmd.is_rank_command() {
@@ -650,51 +689,63 @@ impl<'a> Engine<'a> {
         } else {
             self.banks[bank].update_state(cmd, &self.payloads);
         }
-        for r in &mut self.refresh {
-            if r.rank == rank {
-                r.update_state(cmd, self.t.refi);
-            }
+        if let Some(r) = self.refresh.get_mut(rank) {
+            r.update_state(cmd, self.t.refi, now);
+        }
+        if let Some(pdm) = self.pdm.get_mut(rank) {
+            pdm.update_state(cmd);
         }
         self.checker.insert(cmd, rank, bank, now);
         self.counts.add(cmd);
-        match cmd {
-            Command::Act => self.payloads[id as usize].needed_act = true,
-            Command::Pre => self.payloads[id as usize].needed_pre = true,
-            _ => {}
+        if let Source::Bank(id) = src {
+            match cmd {
+                Command::Act => self.payloads[id as usize].needed_act = true,
+                Command::Pre => self.payloads[id as usize].needed_pre = true,
+                _ => {}
+            }
+            if cmd.is_cas() {
+                self.cas_issued(id, rank, now);
+            }
         }
-        if cmd.is_cas() {
-            let p = self.payloads[id as usize];
-            if p.needed_pre {
-                self.row_conflicts += 1;
-            } else if p.needed_act {
-                self.row_misses += 1;
-            } else {
-                self.row_hits += 1;
+        if self.rank_payloads[rank] == 0 {
+            if let Some(pdm) = self.pdm.get_mut(rank) {
+                pdm.trigger_entry();
             }
-            if p.write {
-                self.writes += 1;
-            } else {
-                self.reads += 1;
-            }
-            self.sched.remove(id, &p);
-            if self.cfg.mc.scheduler == Scheduler::FrFcfsGrp {
-                // the read/write grouping preference of every bank may have flipped
-                self.banks.iter_mut().for_each(|b| b.dirty = true);
-            } else {
-                self.banks[p.bank as usize].dirty = true;
-            }
-            self.manage_requests(self.think_fw);
-            let strobe_end = if p.write { self.t.wl } else { self.t.rl } + self.t.burst;
-            let ready =
-                now + self.think_fw + self.phy_fw + strobe_end + self.phy_bw + self.think_bw;
-            self.resp.insert(id, p.id, ready);
-            self.notify_data_response();
-            self.rank_payloads[rank] -= 1;
         }
         // DRAMPower sees the command at its issue cycle on the DRAM side
         let at = now + self.think_fw + self.phy_fw;
         let cycle = (at as f64 / self.t.tck as f64 + 0.5) as i64;
         self.power.command(cmd, bank, cycle);
+    }
+
+    /// The bookkeeping after a RD/WR/RDA/WRA: statistics, scheduler, response queue.
+    fn cas_issued(&mut self, id: PayloadId, rank: usize, now: Ps) {
+        let p = self.payloads[id as usize];
+        if p.needed_pre {
+            self.row_conflicts += 1;
+        } else if p.needed_act {
+            self.row_misses += 1;
+        } else {
+            self.row_hits += 1;
+        }
+        if p.write {
+            self.writes += 1;
+        } else {
+            self.reads += 1;
+        }
+        self.sched.remove(id, &p);
+        if self.cfg.mc.scheduler == Scheduler::FrFcfsGrp {
+            // the read/write grouping preference of every bank may have flipped
+            self.banks.iter_mut().for_each(|b| b.dirty = true);
+        } else {
+            self.banks[p.bank as usize].dirty = true;
+        }
+        self.manage_requests(self.think_fw);
+        let strobe_end = if p.write { self.t.wl } else { self.t.rl } + self.t.burst;
+        let ready = now + self.think_fw + self.phy_fw + strobe_end + self.phy_bw + self.think_bw;
+        self.resp.insert(id, p.id, ready);
+        self.notify_data_response();
+        self.rank_payloads[rank] -= 1;
     }
 }
 
