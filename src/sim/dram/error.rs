@@ -32,7 +32,7 @@ pub enum DramError {
         value: String,
         expected: String,
     },
-    #[error("{path}: unsupported memory type {memory_type:?} (only DDR3 is simulated)")]
+    #[error("{path}: unsupported memory type {memory_type:?} (DDR3 and DDR4 are simulated)")]
     UnsupportedMemory { path: String, memory_type: String },
     #[error("address mapping {path} does not match the memspec: {detail}")]
     MappingMismatch { path: String, detail: String },
