@@ -42,7 +42,7 @@ pub async fn check_now(ctx: &ToolContext) -> Result<Option<Vec<CheckOutcome>>, E
         Checker::Studies => {
             let reports = studies::reports_of(&ctx.store, &ctx.step.expected_files);
             (
-                studies::study_outcomes(&ctx.store, &reports).await,
+                studies::study_outcomes(&ctx.store, &reports, &ctx.step.expected_files).await,
                 resolve_checks(ctx),
             )
         }

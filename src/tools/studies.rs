@@ -354,11 +354,25 @@ fn numbers_in(text: &str) -> Vec<f64> {
 
 /// The study checks of a context: one outcome per spec, then one per report the step names (or,
 /// at the end of the run, per top-level Markdown file but README.md) that must quote them.
-pub async fn study_outcomes(store: &FileStore, reports: &[String]) -> Vec<CheckOutcome> {
+///
+/// When the step (or the task) names its own study specs, a report must quote one of those: a
+/// report of another study in the project does not answer the task (a local-model run quoted the
+/// prompt example's study).
+pub async fn study_outcomes(
+    store: &FileStore,
+    reports: &[String],
+    expected_files: &[String],
+) -> Vec<CheckOutcome> {
     let started = Instant::now();
     let runs = run_all(store).await;
     let ms = started.elapsed().as_millis() as u64;
     let mut outcomes: Vec<CheckOutcome> = runs.iter().map(|r| outcome_of(r, ms)).collect();
+    let own: Vec<StudyRun> = runs
+        .iter()
+        .filter(|r| expected_files.contains(&r.spec_path))
+        .cloned()
+        .collect();
+    let runs = if own.is_empty() { runs } else { own };
     for report in reports {
         let Ok(text) = store.read(report) else {
             continue;
@@ -432,6 +446,44 @@ pub fn results_for_prompt(store: &FileStore) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn spec(seed: u64) -> String {
+        format!("seed = {seed}\nbudget = 12\n[env]\nname = \"mixed\"\n[objective]\nminimize = \"f\"\n[agent]\nname = \"random\"\n")
+    }
+
+    #[tokio::test]
+    async fn a_report_must_quote_the_study_its_step_names_not_another_one() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = FileStore::open(dir.path()).expect("store");
+        store.write("studies/own.toml", &spec(3)).expect("write");
+        store.write("studies/other.toml", &spec(11)).expect("write");
+        let runs = run_all(&store).await;
+        let other = runs
+            .iter()
+            .find(|r| r.spec_path == "studies/other.toml")
+            .expect("other");
+        // A report that copies the other study's result, as the model reads it.
+        store.write("report.md", &describe(other)).expect("write");
+        let reports = vec!["report.md".to_string()];
+        let passed = |outcomes: &[CheckOutcome]| {
+            outcomes
+                .iter()
+                .find(|o| o.name == "report")
+                .map(|o| (o.passed, o.output.clone()))
+                .expect("a report check")
+        };
+        let any = study_outcomes(&store, &reports, &reports).await;
+        assert!(passed(&any).0, "{:?}", passed(&any).1);
+        let named = ["studies/own.toml".to_string(), "report.md".to_string()];
+        let own = study_outcomes(&store, &reports, &named).await;
+        let (ok, output) = passed(&own);
+        assert!(!ok, "{output}");
+        assert!(output.contains("studies/own.toml"), "{output}");
+        assert_eq!(
+            own.iter().filter(|o| o.name == "study" && o.passed).count(),
+            2
+        );
+    }
 
     #[test]
     fn numbers_are_read_as_written() {
