@@ -144,6 +144,24 @@ pub struct CheckOutcome {
     pub duration_ms: u64,
 }
 
+impl CheckOutcome {
+    /// A check l2mac does itself (a study run, a report or deliverables check): no process, so no
+    /// sandbox, timeout or exit signal.
+    pub fn in_process(name: &str, command: String, passed: bool, output: String) -> CheckOutcome {
+        CheckOutcome {
+            name: name.into(),
+            command,
+            passed,
+            exit_code: Some(if passed { 0 } else { 1 }),
+            timed_out: false,
+            no_tests: false,
+            mode: "in process".into(),
+            output,
+            duration_ms: 0,
+        }
+    }
+}
+
 /// Runs one check in `dir`.
 pub async fn run_check(
     dir: &Path,

@@ -14,8 +14,6 @@ use crate::store::FileStore;
 pub const STUDY_DIR: &str = "studies";
 /// The copy of the spec a study ran from, beside its results: a spec changed since is run again.
 const RAN_FROM: &str = "spec.source.toml";
-/// How a check says it ran (in process, like the `dse_*` tools; no generated code runs).
-const MODE: &str = "in process";
 /// A relative difference a quoted figure may have (rounding in prose).
 const QUOTE_TOLERANCE: f64 = 0.01;
 
@@ -230,15 +228,13 @@ fn plain(v: &serde_json::Value) -> String {
 /// The check outcome of one study run.
 pub fn outcome_of(run: &StudyRun, duration_ms: u64) -> CheckOutcome {
     CheckOutcome {
-        name: "study".into(),
-        command: format!("run {}", run.spec_path),
-        passed: run.outcome.is_ok(),
-        exit_code: Some(if run.outcome.is_ok() { 0 } else { 1 }),
-        timed_out: false,
-        no_tests: false,
-        mode: MODE.into(),
-        output: describe(run),
         duration_ms,
+        ..CheckOutcome::in_process(
+            "study",
+            format!("run {}", run.spec_path),
+            run.outcome.is_ok(),
+            describe(run),
+        )
     }
 }
 
@@ -378,20 +374,15 @@ pub async fn study_outcomes(
             continue;
         };
         let miss = report_misses(&text, &runs);
-        outcomes.push(CheckOutcome {
-            name: "report".into(),
-            command: format!("{report} quotes the studies' results"),
-            passed: miss.is_none(),
-            exit_code: Some(if miss.is_none() { 0 } else { 1 }),
-            timed_out: false,
-            no_tests: false,
-            mode: MODE.into(),
-            output: match miss {
+        outcomes.push(CheckOutcome::in_process(
+            "report",
+            format!("{report} quotes the studies' results"),
+            miss.is_none(),
+            match miss {
                 None => format!("{report} quotes the best point of a study.\n"),
                 Some(m) => format!("{report}: {m}\n"),
             },
-            duration_ms: 0,
-        });
+        ));
     }
     outcomes
 }

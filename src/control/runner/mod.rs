@@ -690,17 +690,12 @@ impl<'a> Runner<'a> {
         if !missing.is_empty() {
             outcomes
                 .get_or_insert_with(Vec::new)
-                .push(exec::CheckOutcome {
-                    name: "deliverables".into(),
-                    command: "the files the task names exist".into(),
-                    passed: false,
-                    exit_code: Some(1),
-                    timed_out: false,
-                    no_tests: false,
-                    mode: "in process".into(),
-                    output: format!("missing: {}\n", missing.join(", ")),
-                    duration_ms: 0,
-                });
+                .push(exec::CheckOutcome::in_process(
+                    "deliverables",
+                    "the files the task names exist".into(),
+                    false,
+                    format!("missing: {}\n", missing.join(", ")),
+                ));
         }
         let (checks_passed, checks_summary) = match outcomes {
             None => (true, "no checks apply".to_string()),
