@@ -176,6 +176,7 @@ fn relative_paths_in_a_study_file_are_taken_from_its_directory() {
     let text = cli(DseCommand::Run {
         study,
         out: Some(out.clone()),
+        workers: None,
         json: false,
     })
     .expect("the trace next to the study file is found");
@@ -216,6 +217,7 @@ fn relative_paths_in_a_study_file_are_taken_from_its_directory() {
     cli(DseCommand::Run {
         study,
         out: Some(tmp.path().join("out2")),
+        workers: None,
         json: false,
     })
     .expect("proxy:m.json is found next to the study file");
@@ -257,7 +259,7 @@ fn a_running_study_refuses_a_second_process_and_reports_its_time_once_killed() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     loop {
         let trials = l2mac::dse::study::Store::open(&dir)
-            .and_then(|s| s.trials())
+            .and_then(|mut s| s.trials())
             .map(|t| t.len())
             .unwrap_or(0);
         if trials >= 3 {

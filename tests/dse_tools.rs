@@ -89,12 +89,14 @@ fn cli_lists_runs_and_summarises() {
     let out = cli(DseCommand::Run {
         study: "examples/dse/mixed_ga.toml".into(),
         out: Some(run_dir.clone()),
+        workers: None,
         json: false,
     })
     .expect("run");
     assert!(out.contains("target met after"), "{out}");
     let best = cli(DseCommand::Best {
         run_dir: run_dir.clone(),
+        storage: None,
         json: false,
     })
     .expect("best");
@@ -102,6 +104,7 @@ fn cli_lists_runs_and_summarises() {
     let err = cli(DseCommand::Run {
         study: "examples/dse/mixed_ga.toml".into(),
         out: Some(run_dir),
+        workers: None,
         json: false,
     })
     .expect_err("existing run dir");
@@ -109,6 +112,7 @@ fn cli_lists_runs_and_summarises() {
     let err = cli(DseCommand::Run {
         study: tmp.path().join("missing.toml"),
         out: None,
+        workers: None,
         json: false,
     })
     .expect_err("missing file");

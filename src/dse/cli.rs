@@ -16,7 +16,30 @@ pub enum DseCommand {
         /// Run directory (default: workspace/dse/<study name>).
         #[arg(long, short)]
         out: Option<PathBuf>,
+        /// Start this many local worker processes on the study's storage (overrides the spec's
+        /// `workers`).
+        #[arg(long)]
+        workers: Option<usize>,
         /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Join a study in a shared database and evaluate its trials (any number of workers, on any
+    /// machine, may work on one study).
+    Worker {
+        /// The study's name in the database.
+        study_name: String,
+        /// The database: sqlite:///FILE or postgresql://USER@HOST:PORT/DB.
+        #[arg(long)]
+        storage: String,
+        /// Stop after this many trials (default: until the study's budget is spent).
+        #[arg(long)]
+        n_trials: Option<usize>,
+        /// A study file for a study that has no l2mac spec yet (one Optuna created): its env,
+        /// objective, agent and budget.
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Print what the worker did as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -47,8 +70,11 @@ pub enum DseCommand {
     },
     /// Summarise a run: best points, target status, Pareto front.
     Best {
-        /// The run directory of the study (holding study.db).
+        /// The run directory of the study (holding study.db), or with --storage the study's name.
         run_dir: PathBuf,
+        /// Read the study named by the first argument from this database instead.
+        #[arg(long)]
+        storage: Option<String>,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
@@ -199,11 +225,20 @@ pub fn run(cmd: &DseCommand, out: &mut dyn Write) -> Result<(), DseError> {
         DseCommand::Run {
             study,
             out: dir,
+            workers,
             json: as_json,
         } => {
             let spec = read_spec(study)?;
             let dir = dir.clone().unwrap_or_else(|| default_dir(&spec, ""));
-            let s = run_study(spec, &dir, &RunOptions::default())?;
+            let s = match workers.or(spec.workers) {
+                Some(n) => {
+                    let mut spec = spec;
+                    spec.workers = Some(n);
+                    let exe = std::env::current_exe().map_err(|e| DseError::io("l2mac", e))?;
+                    super::study::worker::run_with_workers(spec, &dir, n, &exe)?
+                }
+                None => run_study(spec, &dir, &RunOptions::default())?,
+            };
             super::report::write_study_report(&dir, &s)?;
             if *as_json {
                 json(out, &s)
@@ -270,11 +305,44 @@ pub fn run(cmd: &DseCommand, out: &mut dyn Write) -> Result<(), DseError> {
             }
             w(out, &t)
         }
-        DseCommand::Best {
-            run_dir,
+        DseCommand::Worker {
+            study_name,
+            storage,
+            n_trials,
+            spec,
             json: as_json,
         } => {
-            let s = load_summary(run_dir)?;
+            let opts = super::study::worker::WorkerOptions {
+                n_trials: *n_trials,
+                spec: spec.as_deref().map(read_spec).transpose()?,
+            };
+            let r = super::study::worker::run_worker(storage, study_name, &opts)?;
+            if *as_json {
+                return json(out, &r);
+            }
+            w(
+                out,
+                &format!(
+                    "worker on {}: {} trials told ({} retries, {} enqueued), {} stale trials failed, {} results dropped, {:.2} s\n",
+                    r.study,
+                    r.told,
+                    r.retries,
+                    r.enqueued,
+                    r.failed_stale.len(),
+                    r.dropped,
+                    r.seconds
+                ),
+            )
+        }
+        DseCommand::Best {
+            run_dir,
+            storage,
+            json: as_json,
+        } => {
+            let s = match storage {
+                Some(url) => super::study::load_summary_from(url, &run_dir.to_string_lossy())?,
+                None => load_summary(run_dir)?,
+            };
             if *as_json {
                 json(out, &s)
             } else {

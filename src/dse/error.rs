@@ -47,6 +47,9 @@ pub enum DseError {
     Io { path: PathBuf, message: String },
     #[error("trial store {path}: {message}")]
     Store { path: PathBuf, message: String },
+    /// A study database (SQLite or PostgreSQL), named by its URL with any password removed.
+    #[error("study storage {url}: {message}")]
+    Storage { url: String, message: String },
     #[error("resume of {path}: {message}")]
     Resume { path: PathBuf, message: String },
     #[error("proxy model: {0}")]
@@ -60,12 +63,6 @@ pub enum DseError {
 impl DseError {
     pub(crate) fn io(path: impl Into<PathBuf>, err: impl std::fmt::Display) -> Self {
         DseError::Io {
-            path: path.into(),
-            message: err.to_string(),
-        }
-    }
-    pub(crate) fn store(path: impl Into<PathBuf>, err: impl std::fmt::Display) -> Self {
-        DseError::Store {
             path: path.into(),
             message: err.to_string(),
         }

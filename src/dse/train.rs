@@ -55,7 +55,7 @@ pub fn train(dirs: &[PathBuf], opts: &TrainOptions) -> Result<ProxyModel, DseErr
     let mut seen = std::collections::HashSet::new();
     let mut env_desc: Option<(String, ParamSpace, Vec<MetricInfo>)> = None;
     for dir in dirs {
-        let store = Store::open(dir)?;
+        let mut store = Store::open(dir)?;
         let text = store.meta("spec")?.unwrap_or_default();
         let spec = StudySpec::from_toml_str(&text, &dir.display().to_string())?;
         let prep = Prepared::new(spec.clone())?;

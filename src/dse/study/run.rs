@@ -38,7 +38,12 @@ pub fn run_study(spec: StudySpec, dir: &Path, opts: &RunOptions) -> Result<Study
     let prepared = Prepared::new(spec)?;
     std::fs::create_dir_all(dir).map_err(|e| DseError::io(dir, e))?;
     let _lock = crate::lockfile::try_lock(dir, LOCK_FILE)?;
-    let mut store = Store::create(dir, &prepared.spec.to_toml())?;
+    let mut store = Store::create(
+        dir,
+        prepared.spec.storage.as_deref(),
+        &prepared.spec.name(),
+        &prepared.spec.to_toml(),
+    )?;
     store.set_meta("created", &chrono::Utc::now().to_rfc3339())?;
     drive(&prepared, &mut store, dir, opts)
 }
@@ -55,7 +60,7 @@ pub fn resume_study(
         path: dir.into(),
         message: "the store has no study spec".into(),
     })?;
-    let mut spec = StudySpec::from_toml_str(&text, &store.path().display().to_string())?;
+    let mut spec = StudySpec::from_toml_str(&text, store.shown_url())?;
     if let Some(b) = budget {
         if b < spec.budget {
             return Err(DseError::Resume {
@@ -195,46 +200,23 @@ fn drive(
                     None => (Err("internal: point was not evaluated".into()), false, 0.0),
                 },
             };
-            let (metrics, error) = match outcome {
-                Ok(m) => (Some(m), None),
-                Err(e) => (None, Some(e)),
-            };
-            let (score, reward, hit) = match &metrics {
-                Some(m) => (
-                    prep.objective.score(m),
-                    prep.objective.reward(m),
-                    prep.objective.target_met(m),
-                ),
-                None => (
-                    Score::FAILED,
-                    if prep.objective.targets.is_empty() {
-                        f64::NEG_INFINITY
-                    } else {
-                        0.0
-                    },
-                    false,
-                ),
-            };
-            met |= hit;
-            trials.push(Trial {
-                id: done + idx,
-                batch: batch_no,
-                point: env_space.point_to_json(p),
-                metrics,
-                error,
-                loss: score.loss,
-                violation: score.violation,
-                reward,
-                target_met: hit,
+            let (trial, score) = finish_trial(
+                prep,
+                done + idx,
+                batch_no,
+                env_space.point_to_json(p),
+                outcome,
                 cached,
-                eval_seconds: secs,
-            });
+                secs,
+            );
+            met |= trial.target_met;
+            trials.push(trial);
             obs.push(Observation {
                 point: asked_p,
                 score,
             });
         }
-        store.append(&trials)?;
+        store.append(prep, &trials)?;
         // per batch, so that a killed study still reports the time it ran
         store.set_meta(
             "seconds",
@@ -263,4 +245,50 @@ fn same_point(a: &Point, b: &Point) -> bool {
             (Value::Real(x), Value::Real(y)) => (x - y).abs() <= 1e-12 * x.abs().max(1.0),
             _ => x == y,
         })
+}
+
+/// A trial record from an evaluation's outcome: its score, reward and target status.
+pub(crate) fn finish_trial(
+    prep: &Prepared,
+    id: usize,
+    batch: usize,
+    point: serde_json::Value,
+    outcome: Result<Metrics, String>,
+    cached: bool,
+    eval_seconds: f64,
+) -> (Trial, Score) {
+    let (metrics, error) = match outcome {
+        Ok(m) => (Some(m), None),
+        Err(e) => (None, Some(e)),
+    };
+    let (score, reward, hit) = match &metrics {
+        Some(m) => (
+            prep.objective.score(m),
+            prep.objective.reward(m),
+            prep.objective.target_met(m),
+        ),
+        None => (
+            Score::FAILED,
+            if prep.objective.targets.is_empty() {
+                f64::NEG_INFINITY
+            } else {
+                0.0
+            },
+            false,
+        ),
+    };
+    let trial = Trial {
+        id,
+        batch,
+        point,
+        metrics,
+        error,
+        loss: score.loss,
+        violation: score.violation,
+        reward,
+        target_met: hit,
+        cached,
+        eval_seconds,
+    };
+    (trial, score)
 }

@@ -16,6 +16,12 @@ use crate::dse::space::{Param, ParamKind, ParamSpace, Point, RawParam, Value};
 pub const MAX_THREADS: usize = 256;
 /// Points asked per step (every point of a batch is held in memory with its metrics).
 pub const MAX_BATCH: usize = 100_000;
+/// Local worker processes `workers = N` may start.
+pub const MAX_WORKERS: usize = 64;
+/// Heartbeat interval and grace time when the spec gives none (Optuna's grace defaults to twice
+/// the interval; a little more here, since a busy 2-core machine may delay a heartbeat thread).
+pub const DEFAULT_HEARTBEAT: f64 = 5.0;
+pub const DEFAULT_GRACE_FACTOR: f64 = 4.0;
 
 /// A study as written in TOML.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -34,6 +40,20 @@ pub struct StudySpec {
     /// Worker threads for a batch (default: rayon's global pool, which honours RAYON_NUM_THREADS).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads: Option<usize>,
+    /// Where the study lives: `sqlite:///FILE` or `postgresql://USER@HOST:PORT/DB` (Optuna's
+    /// relational schema; default: `study.db` in the run directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<String>,
+    /// Worker processes `dse run` starts on this machine, each claiming one trial at a time from
+    /// the storage (default: one process evaluating whole batches, reproducible and resumable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workers: Option<usize>,
+    /// How often a worker records that it is alive while it evaluates a trial (seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat_seconds: Option<f64>,
+    /// A RUNNING trial whose heartbeat is older than this is failed and retried once (seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_seconds: Option<f64>,
     /// `name = "..."` plus the environment's options (e.g. `trace` for dram).
     pub env: toml::Table,
     #[serde(default)]
@@ -113,6 +133,15 @@ impl StudySpec {
             .unwrap_or(std::path::Path::new("."));
         crate::dse::env::resolve_paths(&mut spec.env, base);
         Ok(spec)
+    }
+
+    pub fn heartbeat(&self) -> f64 {
+        self.heartbeat_seconds.unwrap_or(DEFAULT_HEARTBEAT)
+    }
+
+    pub fn grace(&self) -> f64 {
+        self.grace_seconds
+            .unwrap_or(self.heartbeat() * DEFAULT_GRACE_FACTOR)
     }
 
     pub fn to_toml(&self) -> String {
@@ -242,6 +271,22 @@ impl Prepared {
                 "batch = {}: at most {MAX_BATCH} points per step",
                 spec.batch
             )));
+        }
+        if let Some(n) = spec.workers {
+            if n == 0 || n > MAX_WORKERS {
+                return Err(DseError::BadStudy(format!(
+                    "workers = {n}: between 1 and {MAX_WORKERS} local worker processes"
+                )));
+            }
+        }
+        let (hb, grace) = (spec.heartbeat(), spec.grace());
+        if !(hb > 0.0 && hb.is_finite() && grace > hb && grace.is_finite()) {
+            return Err(DseError::BadStudy(format!(
+                "heartbeat_seconds = {hb}, grace_seconds = {grace}: both must be positive, the grace time longer than the heartbeat"
+            )));
+        }
+        if let Some(url) = &spec.storage {
+            super::db::Url::parse(url)?;
         }
         let env_name = spec.env_name()?;
         let mut options = spec.env.clone();
