@@ -16,7 +16,7 @@ pub mod worker;
 pub use claims::Claim;
 pub use run::{resume_study, run_study, RunOptions};
 pub use spec::{Prepared, StudySpec};
-pub use store::{Store, Trial};
+pub use store::{Store, Trial, TrialRow};
 pub use summary::{BestPoint, StudySummary, TargetStatus};
 
 /// Loads the study stored in `dir` (its checked spec and its trials) without running anything.

@@ -359,6 +359,76 @@ impl Store {
     }
 }
 
+/// A trial as the database holds it, in any state (what `trials()` leaves out included).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrialRow {
+    pub number: usize,
+    /// Optuna's state: RUNNING, WAITING, COMPLETE, FAIL or PRUNED.
+    pub state: String,
+    /// `host:pid` of the worker that claimed it.
+    pub worker: Option<String>,
+    /// The trial it retries (Optuna's `failed_trial`).
+    pub retry_of: Option<usize>,
+    /// Failed because its worker stopped sending heartbeats.
+    pub stale: bool,
+    /// Its parameters, `{name: value}`.
+    pub params: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Store {
+    /// Every trial row of the study in number order, for checking what workers did.
+    pub fn trial_rows(&mut self) -> Result<Vec<TrialRow>, DseError> {
+        let id = Val::I(self.study_id);
+        let mut rows: Vec<TrialRow> = Vec::new();
+        let mut index = HashMap::new();
+        for r in self.db.query(
+            "SELECT trial_id, number, state FROM trials WHERE study_id = ? ORDER BY number",
+            std::slice::from_ref(&id),
+        )? {
+            if let (Some(t), Some(n)) = (r.int(0), r.int(1)) {
+                index.insert(t, rows.len());
+                rows.push(TrialRow {
+                    number: n as usize,
+                    state: r.text(2).unwrap_or_default(),
+                    worker: None,
+                    retry_of: None,
+                    stale: false,
+                    params: serde_json::Map::new(),
+                });
+            }
+        }
+        for r in self.db.query(
+            "SELECT a.trial_id, a.key, a.value_json FROM trial_system_attributes a
+             JOIN trials t ON a.trial_id = t.trial_id WHERE t.study_id = ?",
+            std::slice::from_ref(&id),
+        )? {
+            let Some(row) = r.int(0).and_then(|t| index.get(&t)).map(|&i| &mut rows[i]) else {
+                continue;
+            };
+            let v = r.text(2).unwrap_or_default();
+            match r.text(1).as_deref() {
+                Some("l2mac:worker") => row.worker = serde_json::from_str(&v).ok(),
+                Some("failed_trial") => row.retry_of = v.trim().parse().ok(),
+                Some("l2mac:stale") => row.stale = true,
+                _ => {}
+            }
+        }
+        for r in self.db.query(
+            "SELECT p.trial_id, p.param_name, p.param_value, p.distribution_json FROM trial_params p
+             JOIN trials t ON p.trial_id = t.trial_id WHERE t.study_id = ?",
+            std::slice::from_ref(&id),
+        )? {
+            if let (Some(&i), Some(name), Some(v), Some(d)) =
+                (r.int(0).and_then(|t| index.get(&t)), r.text(1), r.real(2), r.text(3))
+            {
+                let ext = distribution::external(&name, v, &d)?;
+                rows[i].params.insert(name, ext);
+            }
+        }
+        Ok(rows)
+    }
+}
+
 /// One trial from its rows: l2mac's attributes when it has them, else Optuna's view of it.
 fn read_trial(
     number: usize,
