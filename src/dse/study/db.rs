@@ -203,9 +203,13 @@ impl Db {
                     .map_err(|e| storage_err(&shown, e))?;
                 c.busy_timeout(BUSY_TIMEOUT)
                     .map_err(|e| storage_err(&shown, e))?;
-                // WAL: readers (optuna-dashboard) never block the workers' writes
-                c.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))
-                    .map_err(|e| storage_err(&shown, e))?;
+                // WAL in a file l2mac makes: readers (optuna-dashboard) never block the workers'
+                // writes. A file that exists keeps its mode: opening it writes nothing.
+                let empty = std::fs::metadata(&path).map_or(true, |m| m.len() == 0);
+                if create && empty {
+                    c.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))
+                        .map_err(|e| storage_err(&shown, e))?;
+                }
                 Conn::Sqlite(c)
             }
             Url::Postgres(u) => {

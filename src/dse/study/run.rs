@@ -36,16 +36,29 @@ pub struct RunOptions {
 /// Starts a new study in `dir` (which must not already hold one).
 pub fn run_study(spec: StudySpec, dir: &Path, opts: &RunOptions) -> Result<StudySummary, DseError> {
     let prepared = Prepared::new(spec)?;
+    let (_lock, mut store) = new_study(&prepared, dir)?;
+    drive(&prepared, &mut store, dir, opts)
+}
+
+/// Makes the run directory and the study in its storage (checked first, so that an unreachable
+/// database or a foreign schema leaves no directory behind); the lock is held while it runs.
+pub(crate) fn new_study(
+    prep: &Prepared,
+    dir: &Path,
+) -> Result<(crate::lockfile::DirLock, Store), DseError> {
+    if let Some(url) = &prep.spec.storage {
+        Store::probe(url)?;
+    }
     std::fs::create_dir_all(dir).map_err(|e| DseError::io(dir, e))?;
-    let _lock = crate::lockfile::try_lock(dir, LOCK_FILE)?;
+    let lock = crate::lockfile::try_lock(dir, LOCK_FILE)?;
     let mut store = Store::create(
         dir,
-        prepared.spec.storage.as_deref(),
-        &prepared.spec.name(),
-        &prepared.spec.to_toml(),
+        prep.spec.storage.as_deref(),
+        &prep.spec.name(),
+        &prep.spec.to_toml(),
     )?;
     store.set_meta("created", &chrono::Utc::now().to_rfc3339())?;
-    drive(&prepared, &mut store, dir, opts)
+    Ok((lock, store))
 }
 
 /// Continues the study stored in `dir`, optionally with a larger budget.

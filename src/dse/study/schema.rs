@@ -148,7 +148,7 @@ fn ddl(dialect: Dialect) -> String {
 }
 
 /// Whether the database has Optuna's tables at all.
-fn has_tables(db: &mut Db) -> Result<bool, DseError> {
+pub(crate) fn has_tables(db: &mut Db) -> Result<bool, DseError> {
     let sql = match db.dialect() {
         Dialect::Sqlite => {
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('studies', 'version_info')"

@@ -158,6 +158,21 @@ impl Store {
         Ok(s)
     }
 
+    /// Checks, writing nothing, that a storage URL can be used for a new study: the server
+    /// answers and the schema there (if any) is Optuna's. Run before a run directory is made.
+    pub fn probe(url: &str) -> Result<(), DseError> {
+        if let Url::Sqlite(path) = Url::parse(url)? {
+            if !path.exists() {
+                return Ok(());
+            }
+        }
+        let mut db = Db::connect(url, false)?;
+        if super::schema::has_tables(&mut db)? {
+            super::schema::check(&mut db)?;
+        }
+        Ok(())
+    }
+
     /// Opens the study of a run directory.
     pub fn open(dir: &Path) -> Result<Store, DseError> {
         let pointer = dir.join(POINTER_FILE);
@@ -183,6 +198,15 @@ impl Store {
     /// writing nothing, an unreachable database, an unknown schema or a study that is not there.
     pub fn open_url(url: &str, name: Option<&str>) -> Result<Store, DseError> {
         let mut db = Db::connect(url, false)?;
+        if !super::schema::has_tables(&mut db)? {
+            return Err(DseError::Storage {
+                url: db.url.clone(),
+                message: format!(
+                    "holds no Optuna tables, so no study{}; create one with `l2mac dse run` (storage = this URL) or Optuna",
+                    name.map(|n| format!(" named `{n}`")).unwrap_or_default()
+                ),
+            });
+        }
         super::schema::check(&mut db)?;
         let studies = db.query(
             "SELECT study_id, study_name FROM studies ORDER BY study_id",

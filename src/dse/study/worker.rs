@@ -207,9 +207,8 @@ pub fn run_worker(url: &str, name: &str, opts: &WorkerOptions) -> Result<WorkerR
         heart.hold(Some(claim.trial_id));
         let history = store.trials()?;
         let point = point_for(&prep, &claim, &history)?;
-        if claim.params.len() < prep.search.len() {
-            store.set_point(&claim, &prep, &env_space.point_to_json(&point))?;
-        }
+        // also for an enqueued trial, whose parameters Optuna keeps aside until they are used
+        store.set_point(&claim, &prep, &env_space.point_to_json(&point))?;
         let key = env_space.key(&point);
         let seen: HashMap<String, &Trial> = history
             .iter()
@@ -289,16 +288,8 @@ pub fn run_with_workers(
 ) -> Result<StudySummary, DseError> {
     let started = Instant::now();
     let prep = Prepared::new(spec)?;
-    std::fs::create_dir_all(dir).map_err(|e| DseError::io(dir, e))?;
-    let _lock = crate::lockfile::try_lock(dir, super::run::LOCK_FILE)?;
+    let (_lock, mut store) = super::run::new_study(&prep, dir)?;
     let name = prep.spec.name();
-    let mut store = Store::create(
-        dir,
-        prep.spec.storage.as_deref(),
-        &name,
-        &prep.spec.to_toml(),
-    )?;
-    store.set_meta("created", &chrono::Utc::now().to_rfc3339())?;
     let url = store.url().to_string();
     let mut children = Vec::with_capacity(workers);
     for _ in 0..workers {
