@@ -6,8 +6,10 @@
 set -euo pipefail
 cmd="${1:?usage: pg-test-server.sh start DIR PORT | stop DIR}"
 dir="${2:?missing DIR}"
-bin="$(dirname "$(command -v pg_ctl 2>/dev/null || echo /usr/lib/postgresql/15/bin/pg_ctl)")"
-for d in /usr/lib/postgresql/*/bin; do [ -x "$bin/pg_ctl" ] || bin="$d"; done
+# Debian keeps the server programs out of PATH, one directory per major version
+bin=""
+for d in /usr/lib/postgresql/*/bin; do [ -x "$d/pg_ctl" ] && bin="$d"; done
+[ -n "$bin" ] || bin="$(dirname "$(command -v pg_ctl)")"
 as_owner() {
   if [ "$(id -u)" = 0 ]; then
     su postgres -s /bin/sh -c "$(printf '%q ' "$@")"
