@@ -2,7 +2,8 @@
 # A throwaway PostgreSQL server for the study-storage tests: `start DIR PORT` makes a cluster in DIR
 # (initdb, trust auth on loopback only), starts it on 127.0.0.1:PORT and prints its URL;
 # `stop DIR` stops it. PostgreSQL refuses to run as root, so as root the server runs as the
-# `postgres` user (created by Debian's package) and DIR is handed to that user.
+# `postgres` user (created by Debian's package) and DIR is handed to that user (so DIR must be
+# reachable by it: not inside a private temp dir).
 set -euo pipefail
 cmd="${1:?usage: pg-test-server.sh start DIR PORT | stop DIR}"
 dir="${2:?missing DIR}"

@@ -190,7 +190,8 @@ pub fn run_worker(url: &str, name: &str, opts: &WorkerOptions) -> Result<WorkerR
         ..WorkerReport::default()
     };
     let env_space = prep.env.space();
-    let poll = Duration::from_secs_f64((prep.spec.heartbeat() / 4.0).clamp(0.05, 1.0));
+    // short: at the end of a study every idle worker waits here for the last trials
+    let poll = Duration::from_secs_f64((prep.spec.heartbeat() / 4.0).clamp(0.01, 0.05));
     while opts.n_trials.is_none_or(|n| report.told < n) {
         report.failed_stale.extend(store.fail_stale(grace)?);
         let claim = match store.claim_waiting()? {
