@@ -9,6 +9,7 @@ mod outline;
 mod plan;
 pub(crate) mod pyfix;
 pub mod studies;
+pub mod study_task;
 pub mod testfile;
 mod write_tests;
 
