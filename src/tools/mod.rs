@@ -11,6 +11,7 @@ pub(crate) mod pyfix;
 pub mod studies;
 pub mod study_task;
 pub mod testfile;
+pub(crate) mod testimports;
 mod write_tests;
 
 use std::sync::Arc;
