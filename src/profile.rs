@@ -56,11 +56,11 @@ pub struct WriteGuards {
     pub refuse_bad_test_files: bool,
     /// A file written as one line of literal `\n` escapes is reported as an error.
     pub flag_double_escaped: bool,
-    /// A test file that uses its module's names without importing them gets the import, and
-    /// its copies of the module's definitions are cut (`tools::testimports`). Runs saved before
-    /// the field existed get it on.
+    /// A file that uses a name one other project module defines gets the import
+    /// (`tools::autoimport`); a test file's copies of its module's definitions are cut
+    /// (`tools::testimports`). Runs saved before the field existed get it on.
     #[serde(default = "on")]
-    pub repair_test_imports: bool,
+    pub repair_imports: bool,
     /// A new file whose path differs from a project file (or a file the step names) only in
     /// letter case (`Roman.py` for `roman.py`) is written to that file.
     #[serde(default = "on")]
@@ -78,7 +78,7 @@ impl WriteGuards {
         refuse_copies: true,
         refuse_bad_test_files: true,
         flag_double_escaped: true,
-        repair_test_imports: true,
+        repair_imports: true,
         fix_path_case: true,
     };
     pub const NONE: WriteGuards = WriteGuards {
@@ -87,7 +87,7 @@ impl WriteGuards {
         refuse_copies: false,
         refuse_bad_test_files: false,
         flag_double_escaped: false,
-        repair_test_imports: false,
+        repair_imports: false,
         fix_path_case: false,
     };
 }

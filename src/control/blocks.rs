@@ -9,6 +9,7 @@ use crate::edit::{apply_edits, parse_reply, Edit, EditError, EditOutcome, EditRe
 use crate::exec::is_python_test_file;
 use crate::rate::{rate, Rating};
 use crate::store::{normalized_string, FileStore};
+use crate::tools::autoimport::missing_imports;
 use crate::tools::pyfix::postpone_annotations;
 use crate::tools::testfile::refusal;
 use crate::tools::testimports::{import_tested, without_definitions};
@@ -234,6 +235,17 @@ pub(crate) fn write_reply(ctx: &ToolContext, store: &FileStore, reply: &str) -> 
             }
         }
         guard_test_file(ctx, store, r, &before, &mut repairs);
+        if ctx.guards.repair_imports && !r.failed() {
+            let fixed = store
+                .read(&r.path)
+                .ok()
+                .and_then(|text| missing_imports(store, &r.path, &text));
+            if let Some((fixed, said)) = fixed {
+                if store.write(&r.path, &fixed).is_ok() {
+                    repairs.push(said);
+                }
+            }
+        }
     }
     Written {
         results,
@@ -256,7 +268,7 @@ fn guard_test_file(
     let Ok(text) = store.read(&r.path) else {
         return;
     };
-    if ctx.guards.repair_test_imports {
+    if ctx.guards.repair_imports {
         if let Some((fixed, said)) = import_tested(store, &r.path, &text) {
             if store.write(&r.path, &fixed).is_ok() {
                 repairs.push(said);

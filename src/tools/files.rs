@@ -272,14 +272,20 @@ impl Tool for WriteFiles {
                 }
                 None => f.content.clone(),
             };
-            let content = match ctx.guards.repair_test_imports {
-                true => match super::testimports::import_tested(&ctx.store, &f.path, &content) {
-                    Some((fixed, said)) => {
-                        note.push_str(&format!("; {said}"));
-                        fixed
+            let content = match ctx.guards.repair_imports {
+                true => {
+                    let mut content = content;
+                    for repair in [
+                        super::testimports::import_tested,
+                        super::autoimport::missing_imports,
+                    ] {
+                        if let Some((fixed, said)) = repair(&ctx.store, &f.path, &content) {
+                            note.push_str(&format!("; {said}"));
+                            content = fixed;
+                        }
                     }
-                    None => content,
-                },
+                    content
+                }
                 false => content,
             };
             let f = FileArg {

@@ -33,16 +33,7 @@ pub fn import_tested(store: &FileStore, path: &str, content: &str) -> Option<(St
     if !has_test_function(&text) {
         return None;
     }
-    // An import line names what it binds (`from m import a as b`); that is not a use.
-    let code: String = text
-        .lines()
-        .filter(|l| {
-            let t = l.trim_start();
-            !(t.starts_with("import ") || t.starts_with("from ") && t.contains(" import "))
-        })
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let used = bare_names(&code);
+    let used = used_names(&text);
     let bound = bound_names(&text, &tested.module);
     let missing: Vec<&str> = tested
         .names
@@ -88,7 +79,7 @@ fn has_test_function(source: &str) -> bool {
 
 /// `source` with `line` inserted where Python allows a first statement (after a docstring and
 /// `__future__` imports).
-fn with_line(source: &str, line: &str) -> String {
+pub(super) fn with_line(source: &str, line: &str) -> String {
     let lines: Vec<&str> = source.lines().collect();
     let at = insertion_line(&lines);
     let mut out: Vec<&str> = Vec::with_capacity(lines.len() + 1);
@@ -149,6 +140,20 @@ pub fn without_definitions(source: &str, names: &[&str]) -> String {
         out.pop();
     }
     out
+}
+
+/// The names `source` uses bare outside its import lines (an import line names what it binds,
+/// `from m import a as b`; that is not a use).
+pub(super) fn used_names(source: &str) -> BTreeSet<String> {
+    let code: String = source
+        .lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            !(t.starts_with("import ") || t.starts_with("from ") && t.contains(" import "))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    bare_names(&code)
 }
 
 /// The identifiers `source` uses bare: outside strings and comments, not after a `.`.
@@ -219,7 +224,7 @@ fn past_string(chars: &[char], start: usize) -> usize {
 
 /// The names `source` binds by definition, top-level assignment or import (anywhere, since an
 /// import inside a test binds the name where it is used); a star import of `module` binds all.
-fn bound_names(source: &str, module: &str) -> BTreeSet<String> {
+pub(super) fn bound_names(source: &str, module: &str) -> BTreeSet<String> {
     let mut bound: BTreeSet<String> = top_level_definitions(source).into_iter().collect();
     let lines: Vec<&str> = source.lines().collect();
     let mut i = 0;
