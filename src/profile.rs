@@ -56,6 +56,19 @@ pub struct WriteGuards {
     pub refuse_bad_test_files: bool,
     /// A file written as one line of literal `\n` escapes is reported as an error.
     pub flag_double_escaped: bool,
+    /// A file that uses a name one other project module defines gets the import
+    /// (`tools::autoimport`); a test file's copies of its module's definitions are cut
+    /// (`tools::testimports`). Runs saved before the field existed get it on.
+    #[serde(default = "on")]
+    pub repair_imports: bool,
+    /// A new file whose path differs from a project file (or a file the step names) only in
+    /// letter case (`Roman.py` for `roman.py`) is written to that file.
+    #[serde(default = "on")]
+    pub fix_path_case: bool,
+}
+
+fn on() -> bool {
+    true
 }
 
 impl WriteGuards {
@@ -65,6 +78,8 @@ impl WriteGuards {
         refuse_copies: true,
         refuse_bad_test_files: true,
         flag_double_escaped: true,
+        repair_imports: true,
+        fix_path_case: true,
     };
     pub const NONE: WriteGuards = WriteGuards {
         repair_broken_strings: false,
@@ -72,6 +87,8 @@ impl WriteGuards {
         refuse_copies: false,
         refuse_bad_test_files: false,
         flag_double_escaped: false,
+        repair_imports: false,
+        fix_path_case: false,
     };
 }
 

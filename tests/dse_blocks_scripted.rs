@@ -131,3 +131,89 @@ async fn a_study_spec_with_an_error_is_answered_with_the_error_and_fixed() {
         SPEC
     );
 }
+
+/// The README's DSE example task, in its own words.
+const CLOUD1_TASK: &str = include_str!("../examples/tasks/dram-cloud1.md");
+
+fn dram_spec(trace: &str, objective: &str) -> String {
+    format!(
+        "name = \"cloud1\"\nseed = 1\nbudget = 2\n[env]\nname = \"dram\"\ntrace = \"{trace}\"\n\
+         [objective]\n{objective}\n[agent]\nname = \"random\"\n"
+    )
+}
+
+#[tokio::test]
+async fn a_study_that_searches_something_else_than_the_task_and_a_report_hiding_an_unmet_limit_stay_open(
+) {
+    // What a local-model run wrote for this task: the prompt's example study, copied.
+    let copied = dram_spec(
+        "random.stl",
+        "minimize = \"Energy\"\n[[objective.constraint]]\nmetric = \"AvgLatency\"\nop = \"<=\"\nvalue = 40",
+    );
+    let right = dram_spec(
+        "cloud-1.stl",
+        "minimize = \"Latency\"\n[[objective.constraint]]\nmetric = \"Power\"\nop = \"<=\"\nvalue = 1000",
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let summary = l2mac::dse::run_study_from_toml(&right, &dir.path().join("ref")).expect("runs");
+    let best = summary.best.first().expect("a best point").clone();
+    let mut quoted: String = best
+        .point
+        .as_object()
+        .expect("object")
+        .iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => format!("- {k} = {s}\n"),
+            other => format!("- {k} = {other}\n"),
+        })
+        .collect();
+    for m in ["Latency", "Power"] {
+        quoted += &format!("- {m} = {}\n", best.metrics.get(m).expect("metric"));
+    }
+    // Two random points of cloud-1 rarely reach 1 W; the test needs the unmet case.
+    assert!(
+        best.violation > 0.0,
+        "the sample met the limit: pick another seed"
+    );
+    let hiding = format!("# Report\n\n{quoted}\nThe power limit was met.\n");
+    let honest =
+        format!("# Report\n\n{quoted}\nThe power limit was not met: no trial stayed under 1 W.\n");
+    let server = ScriptedServer::start(vec![
+        plan(&["Write the study spec studies/cloud1.toml and report.md"]),
+        text(&format!(
+            "studies/cloud1.toml\n```toml\n{copied}```\n\nreport.md\n```markdown\n{hiding}```\n"
+        )),
+        expect(
+            |req| {
+                let user = user_text(req);
+                assert!(user.contains("does not answer the task"), "{user}");
+                assert!(
+                    user.contains("`trace` is `random.stl`, but the task names `cloud-1.stl`"),
+                    "{user}"
+                );
+                assert!(user.contains("a limit on `Power`"), "{user}");
+            },
+            text(&format!("studies/cloud1.toml\n```toml\n{right}```\n")),
+        ),
+        expect(
+            |req| {
+                let user = user_text(req);
+                assert!(!user.contains("does not answer the task"), "{user}");
+                assert!(user.contains("does not say so"), "{user}");
+            },
+            text(&format!("report.md\n```markdown\n{honest}```\n")),
+        ),
+    ])
+    .await;
+    let run = tempfile::tempdir().expect("tmp");
+    let (report, _) = run_task(&server, run.path(), CLOUD1_TASK, settings()).await;
+    assert_complete(&report);
+    assert_eq!(
+        std::fs::read_to_string(run.path().join("studies/cloud1/spec.source.toml")).expect("ran"),
+        right
+    );
+    assert_eq!(
+        std::fs::read_to_string(run.path().join("report.md")).expect("report"),
+        honest
+    );
+}

@@ -5,11 +5,14 @@
 use serde::Serialize;
 
 use super::ControlError;
-use crate::edit::{apply_edits, parse_reply, Edit, EditResult};
+use crate::edit::{apply_edits, parse_reply, Edit, EditError, EditOutcome, EditResult};
 use crate::exec::is_python_test_file;
 use crate::rate::{rate, Rating};
-use crate::store::FileStore;
+use crate::store::{normalized_string, FileStore};
+use crate::tools::autoimport::missing_imports;
 use crate::tools::pyfix::postpone_annotations;
+use crate::tools::testfile::refusal;
+use crate::tools::testimports::{import_tested, without_definitions};
 use crate::tools::{check_completion, check_now, Completion, ToolContext};
 
 /// What a plain-text reply did to the store, and the control unit's answer to it.
@@ -44,7 +47,11 @@ pub async fn apply_reply(
     }));
     lines.extend(repairs.iter().map(|r| format!("- {r}")));
     lines.extend(problems.iter().map(|p| format!("- {p}")));
-    let summary = summary_of(&results);
+    // Later steps see what the control unit changed too (an import it added, a path it fixed).
+    let summary = std::iter::once(summary_of(&results))
+        .chain(repairs.iter().cloned())
+        .collect::<Vec<_>>()
+        .join("; ");
     let mut completion = check_completion(ctx, &summary).await?;
     if matches!(completion, Completion::Done { .. }) && !ctx.step.tests_only {
         // What the task states literally outranks every generated test: a stated example the
@@ -142,7 +149,7 @@ pub async fn drop_failing_tests(ctx: &ToolContext) -> Result<Option<String>, Con
             continue;
         }
         let source = ctx.store.read(path)?;
-        let kept = without_functions(&source, &names);
+        let kept = without_definitions(&source, &names);
         if kept
             .lines()
             .any(|l| l.starts_with("def test") || l.starts_with("async def test"))
@@ -173,52 +180,6 @@ pub async fn drop_failing_tests(ctx: &ToolContext) -> Result<Option<String>, Con
     Ok(None)
 }
 
-/// `source` without the top-level functions named in `names` (with their decorators).
-fn without_functions(source: &str, names: &[&str]) -> String {
-    let lines: Vec<&str> = source.lines().collect();
-    let mut keep = vec![true; lines.len()];
-    let starts = |l: &str| {
-        names.iter().any(|n| {
-            l.strip_prefix("def ")
-                .or_else(|| l.strip_prefix("async def "))
-                .is_some_and(|rest| rest.strip_prefix(n).is_some_and(|r| r.starts_with('(')))
-        })
-    };
-    let mut i = 0;
-    while i < lines.len() {
-        if !starts(lines[i]) {
-            i += 1;
-            continue;
-        }
-        let mut first = i;
-        while first > 0 && lines[first - 1].starts_with('@') {
-            first -= 1;
-        }
-        let mut end = i + 1;
-        while end < lines.len() {
-            let l = lines[end];
-            if !l.trim().is_empty() && !l.starts_with([' ', '\t']) && !l.starts_with(')') {
-                break;
-            }
-            end += 1;
-        }
-        for k in keep.iter_mut().take(end).skip(first) {
-            *k = false;
-        }
-        i = end;
-    }
-    let mut out: String = lines
-        .iter()
-        .zip(&keep)
-        .filter(|(_, k)| **k)
-        .map(|(l, _)| format!("{l}\n"))
-        .collect();
-    while out.ends_with("\n\n") {
-        out.pop();
-    }
-    out
-}
-
 /// The edits a tests-only step may make, and the paths of existing code it may not touch.
 /// What writing a reply did: each edit's result, the paths a tests-only step may not touch,
 /// and the blocks that could not be read.
@@ -234,11 +195,32 @@ pub(crate) struct Written {
 /// or a candidate's scratch copy).
 pub(crate) fn write_reply(ctx: &ToolContext, store: &FileStore, reply: &str) -> Written {
     let parsed = parse_reply(reply);
-    let (edits, kept_out) = split_protected(ctx, parsed.edits);
-    let results = apply_edits(store, &edits);
     let mut repairs = Vec::new();
-    for r in results
+    let mut edits = parsed.edits;
+    if ctx.guards.fix_path_case {
+        for edit in edits.iter_mut() {
+            if let Some(twin) = case_twin(store, &ctx.step.expected_files, edit.path()) {
+                repairs.push(format!(
+                    "wrote `{twin}` for `{}`: the project's file is `{twin}`, and file names are case-sensitive (`import` would not find the other)",
+                    edit.path()
+                ));
+                edit.set_path(twin);
+            }
+        }
+    }
+    let (edits, kept_out) = split_protected(ctx, edits);
+    let before: Vec<(String, Option<String>)> = edits
         .iter()
+        .filter_map(|e| normalized_string(e.path()).ok())
+        .filter(|p| is_python_test_file(p))
+        .map(|p| {
+            let old = store.read(&p).ok();
+            (p, old)
+        })
+        .collect();
+    let mut results = apply_edits(store, &edits);
+    for r in results
+        .iter_mut()
         .filter(|r| !r.failed() && r.path.ends_with(".py"))
     {
         let Ok(text) = store.read(&r.path) else {
@@ -252,12 +234,90 @@ pub(crate) fn write_reply(ctx: &ToolContext, store: &FileStore, reply: &str) -> 
                 ));
             }
         }
+        guard_test_file(ctx, store, r, &before, &mut repairs);
+        if ctx.guards.repair_imports && !r.failed() {
+            let fixed = store
+                .read(&r.path)
+                .ok()
+                .and_then(|text| missing_imports(store, &r.path, &text));
+            if let Some((fixed, said)) = fixed {
+                if store.write(&r.path, &fixed).is_ok() {
+                    repairs.push(said);
+                }
+            }
+        }
     }
     Written {
         results,
         kept_out,
         problems: parsed.problems.iter().map(|p| p.to_string()).collect(),
         repairs,
+    }
+}
+
+/// A test file just written is repaired (its module's names imported, its copies of them cut),
+/// or taken back when it still tests nothing (no test functions, or its module's functions
+/// defined again).
+fn guard_test_file(
+    ctx: &ToolContext,
+    store: &FileStore,
+    r: &mut EditResult,
+    before: &[(String, Option<String>)],
+    repairs: &mut Vec<String>,
+) {
+    let Ok(text) = store.read(&r.path) else {
+        return;
+    };
+    if ctx.guards.repair_imports {
+        if let Some((fixed, said)) = import_tested(store, &r.path, &text) {
+            if store.write(&r.path, &fixed).is_ok() {
+                repairs.push(said);
+                return;
+            }
+        }
+    }
+    if !ctx.guards.refuse_bad_test_files {
+        return;
+    }
+    let Some(why) = refusal(store, &r.path, &text) else {
+        return;
+    };
+    let old = before
+        .iter()
+        .find(|(p, _)| *p == r.path)
+        .and_then(|(_, o)| o.as_ref());
+    let restored = match old {
+        Some(old) => store.write(&r.path, old),
+        None => store.delete(&r.path),
+    };
+    if restored.is_ok() {
+        let why = why.strip_prefix("ERROR: ").unwrap_or(&why).to_string();
+        r.outcome = EditOutcome::Failed {
+            reason: EditError::Refused(why),
+        };
+    }
+}
+
+/// The project file (or a file the step names) that `path` names in other letter case, when
+/// `path` itself neither exists nor is named by the step: `Roman.py` for `roman.py`.
+fn case_twin(store: &FileStore, expected: &[String], path: &str) -> Option<String> {
+    if store.exists(path) || expected.iter().any(|e| e == path) {
+        return None;
+    }
+    let wanted = path.to_lowercase();
+    let mut twins: Vec<String> = store
+        .list(None)
+        .ok()?
+        .into_iter()
+        .map(|e| e.path)
+        .chain(expected.iter().cloned())
+        .filter(|p| p != path && p.to_lowercase() == wanted)
+        .collect();
+    twins.sort();
+    twins.dedup();
+    match twins.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
     }
 }
 
@@ -495,6 +555,51 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn test_files_are_made_to_import_what_they_test_and_names_keep_the_projects_case() {
+        let module = "def add(a, b):\n    return a + b\n";
+        let (_d, ctx) = ctx_with(
+            &[("calc.py", module)],
+            "Write `add(a, b)` in calc.py, tested in test_calc.py.",
+            &["test_calc.py"],
+        );
+        // The 05-matrix shape: tests that call the module without importing it.
+        let reply = "test_calc.py\n```python\nimport pytest\n\n\ndef test_add():\n    assert add(2, 3) == 5\n```\n";
+        let applied = apply_reply(&ctx, reply, "none").await.expect("apply");
+        let done = applied.done.expect("the repaired tests pass");
+        assert!(
+            done.contains("imported add from calc at the top of `test_calc.py`"),
+            "{done}"
+        );
+        assert!(ctx
+            .store
+            .read("test_calc.py")
+            .expect("read")
+            .starts_with("from calc import add\nimport pytest\n"));
+        // The 02-roman shape: the module again, in other letter case.
+        let reply = "Calc.py\n```python\ndef add(a, b):\n    return b + a\n```\n";
+        let applied = apply_reply(&ctx, reply, "none").await.expect("apply");
+        assert!(!ctx.store.exists("Calc.py"));
+        assert_eq!(
+            ctx.store.read("calc.py").expect("read"),
+            "def add(a, b):\n    return b + a\n"
+        );
+        let done = applied.done.expect("the module's checks pass");
+        assert!(done.contains("wrote `calc.py` for `Calc.py`"), "{done}");
+        // A test file with no test in it is taken back, the earlier one kept.
+        let before = ctx.store.read("test_calc.py").expect("read");
+        let reply = "test_calc.py\n```python\nfrom calc import add\n\nprint(add(1, 2))\n```\n";
+        let applied = apply_reply(&ctx, reply, "none").await.expect("apply");
+        assert_eq!(ctx.store.read("test_calc.py").expect("read"), before);
+        assert!(
+            applied
+                .feedback
+                .contains("- FAILED: test_calc.py was not written: it has no test functions"),
+            "{}",
+            applied.feedback
+        );
+    }
+
+    #[tokio::test]
     async fn a_reply_without_files_is_told_how_to_send_them() {
         let (_d, ctx) = ctx_with(&[], "Write calc.py.", &["calc.py"]);
         let applied = apply_reply(
@@ -620,7 +725,7 @@ mod tests {
     fn failing_test_functions_are_cut_with_their_decorators() {
         let src = "import pytest\nfrom calc import add\n\n\ndef test_ok():\n    assert add(1, 1) == 2\n\n\n@pytest.mark.slow\ndef test_bad():\n    assert add(\n        2, 3\n    ) == 6\n\n\ndef test_bad_too_long_name():\n    assert True\n";
         assert_eq!(
-            without_functions(src, &["test_bad"]),
+            without_definitions(src, &["test_bad"]),
             "import pytest\nfrom calc import add\n\n\ndef test_ok():\n    assert add(1, 1) == 2\n\n\ndef test_bad_too_long_name():\n    assert True\n"
         );
     }

@@ -29,7 +29,7 @@ use std::path::Path;
 pub use agents::{list_agents, Agent, AgentInfo, Observation};
 pub use env::{EnvDescription, EnvInfo, Environment, MetricInfo, Metrics};
 pub use error::DseError;
-pub use objective::{Objective, Score};
+pub use objective::{Bound, Objective, Score};
 pub use space::{Param, ParamKind, ParamSpace, Point, Value};
 pub use study::{StudySpec, StudySummary};
 

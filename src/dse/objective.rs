@@ -60,6 +60,17 @@ pub enum Op {
     Approx,
 }
 
+impl Op {
+    /// As a study spec writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Le => "<=",
+            Op::Ge => ">=",
+            Op::Approx => "~=",
+        }
+    }
+}
+
 /// One target or constraint: `metric op value`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -42,6 +42,12 @@ impl Edit {
             Edit::WholeFile { path, .. } | Edit::SearchReplace { path, .. } => path,
         }
     }
+
+    pub fn set_path(&mut self, to: String) {
+        match self {
+            Edit::WholeFile { path, .. } | Edit::SearchReplace { path, .. } => *path = to,
+        }
+    }
 }
 
 /// Something in the reply that looked like an edit but could not be read as one. Line numbers
@@ -98,6 +104,9 @@ pub enum EditError {
     MissingFile { path: String },
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
+    /// A write guard took the write back (`tools::testfile::refusal`); the text says why.
+    #[error("{0}")]
+    Refused(String),
 }
 
 fn closest_lines(closest: &[(usize, String)]) -> String {

@@ -42,7 +42,8 @@ pub async fn check_now(ctx: &ToolContext) -> Result<Option<Vec<CheckOutcome>>, E
         Checker::Studies => {
             let reports = studies::reports_of(&ctx.store, &ctx.step.expected_files);
             (
-                studies::study_outcomes(&ctx.store, &reports, &ctx.step.expected_files).await,
+                studies::study_outcomes(&ctx.store, &reports, &ctx.step.expected_files, &ctx.task)
+                    .await,
                 resolve_checks(ctx),
             )
         }

@@ -272,6 +272,22 @@ impl Tool for WriteFiles {
                 }
                 None => f.content.clone(),
             };
+            let content = match ctx.guards.repair_imports {
+                true => {
+                    let mut content = content;
+                    for repair in [
+                        super::testimports::import_tested,
+                        super::autoimport::missing_imports,
+                    ] {
+                        if let Some((fixed, said)) = repair(&ctx.store, &f.path, &content) {
+                            note.push_str(&format!("; {said}"));
+                            content = fixed;
+                        }
+                    }
+                    content
+                }
+                false => content,
+            };
             let f = FileArg {
                 path: f.path.clone(),
                 content,
@@ -631,6 +647,18 @@ mod tests {
             out,
             ToolOutput::ok("wrote m.py (13 lines)\nwrote notes.md (1 lines)")
         );
+    }
+
+    #[tokio::test]
+    async fn a_test_file_gets_the_import_of_what_it_calls() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let c = ctx(dir.path());
+        let files = json!([{"path": "calc.py", "content": "def add(a, b):\n    return a + b\n"}, {"path": "test_calc.py", "content": "def test_add():\n    assert add(1, 2) == 3\n"}]);
+        let out = WriteFiles
+            .call(json!({ "files": files }), &c)
+            .await
+            .expect("write");
+        assert_eq!(out, ToolOutput::ok("wrote calc.py (2 lines)\nwrote test_calc.py (3 lines); imported add from calc at the top of `test_calc.py`: its tests use them without importing them, a NameError in every test"));
     }
 
     #[tokio::test]

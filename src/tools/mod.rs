@@ -1,6 +1,7 @@
 //! The tools the agent calls: schemas, argument parsing and dispatch. A tool failure the model can
 //! fix (bad path, bad JSON, unknown tool) comes back to it as data; only a broken run is fatal.
 
+pub(crate) mod autoimport;
 mod checks;
 mod dse;
 mod files;
@@ -9,7 +10,9 @@ mod outline;
 mod plan;
 pub(crate) mod pyfix;
 pub mod studies;
+pub mod study_task;
 pub mod testfile;
+pub(crate) mod testimports;
 mod write_tests;
 
 use std::sync::Arc;

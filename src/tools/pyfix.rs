@@ -146,7 +146,7 @@ pub fn postpone_annotations(src: &str) -> Option<String> {
 
 /// The first line after a shebang/encoding comment, the module docstring and other `__future__`
 /// imports: where Python allows another `__future__` import.
-fn insertion_line(lines: &[&str]) -> usize {
+pub(crate) fn insertion_line(lines: &[&str]) -> usize {
     let mut i = 0;
     while i < lines.len() && lines[i].starts_with('#') {
         i += 1;

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::dse::{self, StudySpec, StudySummary};
+use crate::dse::{self, EnvDescription, StudySpec, StudySummary};
 use crate::exec::CheckOutcome;
 use crate::store::FileStore;
 
@@ -32,6 +32,9 @@ pub struct StudyResult {
     pub objective_metrics: Vec<String>,
     /// `metric -> unit` from the environment's description.
     pub units: Vec<(String, String)>,
+    /// The spec as it ran and its environment's description, to hold it to the task.
+    pub spec: Option<StudySpec>,
+    pub env: Option<EnvDescription>,
 }
 
 /// The study specs of the project: `studies/*.toml` (not the results folders' own files).
@@ -104,18 +107,18 @@ async fn run_one(store: &FileStore, spec_path: &str, text: String) -> Result<Stu
 }
 
 fn result_of(spec: Option<&StudySpec>, summary: StudySummary, root: &Path) -> StudyResult {
-    let units = dse::describe_env_in(&summary.env, root)
-        .map(|d| {
-            d.metrics
-                .iter()
-                .map(|m| (m.name.clone(), m.unit.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let env = dse::describe_env_in(&summary.env, root).ok();
+    let units = env
+        .iter()
+        .flat_map(|d| d.metrics.iter())
+        .map(|m| (m.name.clone(), m.unit.clone()))
+        .collect();
     StudyResult {
         objective_metrics: spec.map(objective_metrics).unwrap_or_default(),
         summary,
         units,
+        spec: spec.cloned(),
+        env,
     }
 }
 
@@ -143,7 +146,7 @@ fn clear_results(dir: &PathBuf, rel: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot replace the old results in {rel}/: {e}"))
 }
 
-fn objective_metrics(spec: &StudySpec) -> Vec<String> {
+pub(crate) fn objective_metrics(spec: &StudySpec) -> Vec<String> {
     let o = &spec.objective;
     let mut names: Vec<String> = Vec::new();
     let mut add = |n: &str| {
@@ -225,23 +228,43 @@ fn plain(v: &serde_json::Value) -> String {
     }
 }
 
-/// The check outcome of one study run.
-pub fn outcome_of(run: &StudyRun, duration_ms: u64) -> CheckOutcome {
+/// The check outcome of one study run; with `task`, a study that ran but searches something
+/// else than the task asks for fails, saying what differs.
+pub fn outcome_of(run: &StudyRun, duration_ms: u64, task: Option<&str>) -> CheckOutcome {
+    let misses = match (&run.outcome, task) {
+        (
+            Ok(StudyResult {
+                spec: Some(spec),
+                env: Some(env),
+                ..
+            }),
+            Some(task),
+        ) => super::study_task::task_misses(spec, env, task),
+        _ => Vec::new(),
+    };
+    let mut output = describe(run);
+    if !misses.is_empty() {
+        output += &format!(
+            "{} does not answer the task:\n{}Change the spec so that it searches what the task asks for.\n",
+            run.spec_path,
+            misses.iter().map(|m| format!("- {m}\n")).collect::<String>()
+        );
+    }
     CheckOutcome {
         duration_ms,
         ..CheckOutcome::in_process(
             "study",
             format!("run {}", run.spec_path),
-            run.outcome.is_ok(),
-            describe(run),
+            run.outcome.is_ok() && misses.is_empty(),
+            output,
         )
     }
 }
 
-/// Whether `report` quotes one study's best point: every objective metric's figure (within 1%,
+/// The study whose best point `report` quotes: every objective metric's figure (within 1%,
 /// in its unit or a thousand times larger or smaller) and every parameter's value on a line that
-/// names it. `None` when it does; otherwise what is missing, for the study that misses least.
-pub fn report_misses(report: &str, runs: &[StudyRun]) -> Option<String> {
+/// names it. Otherwise what is missing, for the study that misses least.
+pub fn quoted_study<'a>(report: &str, runs: &'a [StudyRun]) -> Result<&'a StudyRun, String> {
     let numbers = numbers_in(report);
     let mut best_miss: Option<(usize, String)> = None;
     for run in runs {
@@ -274,7 +297,7 @@ pub fn report_misses(report: &str, runs: &[StudyRun]) -> Option<String> {
             }
         }
         if missing.is_empty() {
-            return None;
+            return Ok(run);
         }
         let text = format!(
             "{} of the best point of {}: {}",
@@ -286,7 +309,7 @@ pub fn report_misses(report: &str, runs: &[StudyRun]) -> Option<String> {
             best_miss = Some((missing.len(), text));
         }
     }
-    Some(match best_miss {
+    Err(match best_miss {
         Some((_, text)) => format!("it does not quote {text}. Give each value as the study found it (a parameter's name and value on one line)."),
         None => "no study has results yet: write a study spec as `studies/NAME.toml` first; the control unit runs it".into(),
     })
@@ -311,7 +334,7 @@ fn quotes(n: f64, value: f64) -> bool {
 }
 
 /// Every number written in `text` (`1,234.5`, `1.2e-3`, `950`).
-fn numbers_in(text: &str) -> Vec<f64> {
+pub(crate) fn numbers_in(text: &str) -> Vec<f64> {
     let mut out = Vec::new();
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
@@ -358,22 +381,37 @@ pub async fn study_outcomes(
     store: &FileStore,
     reports: &[String],
     expected_files: &[String],
+    task: &str,
 ) -> Vec<CheckOutcome> {
     let started = Instant::now();
     let runs = run_all(store).await;
     let ms = started.elapsed().as_millis() as u64;
-    let mut outcomes: Vec<CheckOutcome> = runs.iter().map(|r| outcome_of(r, ms)).collect();
-    let own: Vec<StudyRun> = runs
+    let named = |r: &StudyRun| expected_files.contains(&r.spec_path);
+    let any_named = runs.iter().any(named);
+    // The specs the step names answer the task; another study in the project may be a side
+    // question, so only those are held to it (all of them when the step names none).
+    let mut outcomes: Vec<CheckOutcome> = runs
         .iter()
-        .filter(|r| expected_files.contains(&r.spec_path))
-        .cloned()
+        .map(|r| outcome_of(r, ms, (named(r) || !any_named).then_some(task)))
         .collect();
+    let own: Vec<StudyRun> = runs.iter().filter(|r| named(r)).cloned().collect();
     let runs = if own.is_empty() { runs } else { own };
     for report in reports {
         let Ok(text) = store.read(report) else {
             continue;
         };
-        let miss = report_misses(&text, &runs);
+        let miss = quoted_study(&text, &runs)
+            .and_then(|run| {
+                let violation = match &run.outcome {
+                    Ok(r) => r.summary.best.first().map_or(0.0, |b| b.violation),
+                    Err(_) => 0.0,
+                };
+                match super::study_task::unmet_unsaid(&text, &run.spec_path, violation) {
+                    Some(m) => Err(m),
+                    None => Ok(()),
+                }
+            })
+            .err();
         outcomes.push(CheckOutcome::in_process(
             "report",
             format!("{report} quotes the studies' results"),
@@ -463,10 +501,10 @@ mod tests {
                 .map(|o| (o.passed, o.output.clone()))
                 .expect("a report check")
         };
-        let any = study_outcomes(&store, &reports, &reports).await;
+        let any = study_outcomes(&store, &reports, &reports, "").await;
         assert!(passed(&any).0, "{:?}", passed(&any).1);
         let named = ["studies/own.toml".to_string(), "report.md".to_string()];
-        let own = study_outcomes(&store, &reports, &named).await;
+        let own = study_outcomes(&store, &reports, &named, "").await;
         let (ok, output) = passed(&own);
         assert!(!ok, "{output}");
         assert!(output.contains("studies/own.toml"), "{output}");
