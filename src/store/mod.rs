@@ -397,6 +397,17 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// A store in a fresh temporary folder holding `files`, for tests of code that reads a project.
+#[cfg(test)]
+pub(crate) fn store_with(files: &[(&str, &str)]) -> (tempfile::TempDir, FileStore) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = FileStore::open(dir.path()).expect("store");
+    for (path, content) in files {
+        store.write(path, content).expect("write");
+    }
+    (dir, store)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

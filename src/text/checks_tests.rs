@@ -1,6 +1,7 @@
 //! Unit tests of the text checks: each check on a small store that breaks exactly one rule.
 
 use super::*;
+use crate::store::store_with;
 
 const OUTLINE: &str = "# Guide\n\n## Chapter 1: Start {words=100}\n### Install\n### Run\n\n## Chapter 2: Next {words=100}\n### Deploy\n";
 
@@ -35,15 +36,6 @@ fn chapter(title: &str, sections: &[&str], n: usize) -> String {
         out.push_str(&format!("## {s}\n\n{}\n", prose(words)));
     }
     out
-}
-
-fn store_with(files: &[(&str, &str)]) -> (tempfile::TempDir, FileStore) {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = FileStore::open(dir.path()).expect("store");
-    for (path, text) in files {
-        store.write(path, text).expect("write");
-    }
-    (dir, store)
 }
 
 fn good_files() -> Vec<(&'static str, String)> {

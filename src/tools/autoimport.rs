@@ -128,15 +128,7 @@ fn import_path(store: &FileStore, path: &str, me: &str, module: &str) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn store_with(files: &[(&str, &str)]) -> (tempfile::TempDir, FileStore) {
-        let dir = tempfile::tempdir().expect("tmp");
-        let store = FileStore::open(dir.path()).expect("store");
-        for (path, content) in files {
-            store.write(path, content).expect("write");
-        }
-        (dir, store)
-    }
+    use crate::store::store_with;
 
     const ERRORS: &str = "class LibraryError(Exception):\n    pass\n\n\nclass UnknownBook(LibraryError):\n    pass\n";
     const CATALOG: &str = "from .models import Book\n\n\nclass Catalog:\n    def get(self, isbn):\n        raise UnknownBook(isbn)\n";

@@ -161,17 +161,9 @@ pub fn hints_for(store: &FileStore, files: &[String], format: EditFormat) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::store_with;
 
     const MODULE: &str = "def c_to_f(c):\n    return c * 9 / 5 + 32\n\n\ndef _helper():\n    pass\n\n\ndef describe(c):\n    return 'hot'\n";
-
-    fn store_with(files: &[(&str, &str)]) -> (tempfile::TempDir, FileStore) {
-        let dir = tempfile::tempdir().expect("tmp");
-        let store = FileStore::open(dir.path()).expect("store");
-        for (path, content) in files {
-            store.write(path, content).expect("write");
-        }
-        (dir, store)
-    }
 
     #[test]
     fn finds_the_module_a_test_file_is_named_after() {

@@ -296,17 +296,9 @@ fn is_identifier(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::store_with;
 
     const MATRIX: &str = "def shape(m):\n    return len(m), len(m[0])\n\n\ndef identity(n):\n    return [[int(i == j) for j in range(n)] for i in range(n)]\n\n\nclass Matrix:\n    pass\n";
-
-    fn store_with(files: &[(&str, &str)]) -> (tempfile::TempDir, FileStore) {
-        let dir = tempfile::tempdir().expect("tmp");
-        let store = FileStore::open(dir.path()).expect("store");
-        for (path, content) in files {
-            store.write(path, content).expect("write");
-        }
-        (dir, store)
-    }
 
     #[test]
     fn a_test_file_calling_the_module_without_importing_it_gets_the_import() {
