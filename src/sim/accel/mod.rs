@@ -6,6 +6,7 @@ pub mod cli;
 pub mod error;
 pub mod eyeriss;
 pub mod maestro;
+pub mod maestro_cli;
 pub(crate) mod maestro_cluster;
 pub mod maestro_config;
 pub mod maestro_model;
