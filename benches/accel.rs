@@ -109,5 +109,61 @@ fn network_evaluation(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, layer_evaluations, network_evaluation);
+/// MAESTRO's cost model: one layer (AlexNet CONV1 row-stationary on the Eyeriss validation
+/// setup; Resnet50_kcp_ws CONV1 on accelerator_1.m) and a whole network (Resnet50_kcp_ws,
+/// 66 layers), the parsed network in memory.
+fn maestro_evaluations(c: &mut Criterion) {
+    use l2mac::sim::accel::maestro::load_network;
+    use l2mac::sim::accel::maestro_config::{MaestroConfig, MaestroOptions};
+    use l2mac::sim::accel::maestro_model::{evaluate_layer, evaluate_network, NetworkState};
+    let m = |f: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/accel/maestro")
+            .join(f)
+    };
+    let hw_path = m("accelerator_1.m");
+    let hw_text = std::fs::read_to_string(&hw_path).expect("hw file");
+    let hw = MaestroConfig::from_options(
+        &MaestroOptions::default(),
+        Some((&hw_path.display().to_string(), &hw_text)),
+    )
+    .expect("hw config");
+    let alex = load_network(&m("alexnet_rs_validation.m")).expect("alexnet");
+    let resnet = load_network(&m("Resnet50_kcp_ws.m")).expect("resnet");
+    let eyeriss = MaestroConfig::eyeriss_validation();
+    let mut group = c.benchmark_group("maestro");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(3));
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("layer/alexnet CONV1 rs (168 PEs)", |b| {
+        b.iter(|| {
+            evaluate_layer(
+                &alex.layers[0],
+                &eyeriss,
+                &mut NetworkState::default(),
+                None,
+            )
+            .expect("evaluates")
+        })
+    });
+    group.bench_function("layer/Resnet50_kcp_ws CONV1 (accelerator_1)", |b| {
+        b.iter(|| {
+            evaluate_layer(&resnet.layers[0], &hw, &mut NetworkState::default(), None)
+                .expect("evaluates")
+        })
+    });
+    group.throughput(Throughput::Elements(resnet.layers.len() as u64));
+    group.bench_function("network/Resnet50_kcp_ws (66 layers)", |b| {
+        b.iter(|| evaluate_network(&resnet, &hw).expect("evaluates"))
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    layer_evaluations,
+    network_evaluation,
+    maestro_evaluations
+);
 criterion_main!(benches);

@@ -47,6 +47,8 @@ enum SimCommand {
     Dram(l2mac::sim::dram::cli::SimDramArgs),
     /// Timeloop v3 model semantics: ARCH.yaml PROB.yaml MAP.yaml with Accelergy ERT/ART tables.
     Timeloop(l2mac::sim::accel::cli::SimTimeloopArgs),
+    /// MAESTRO cost model: every layer of a MAPPING.m (network DSL), MAESTRO's options.
+    Maestro(l2mac::sim::accel::maestro_cli::SimMaestroArgs),
 }
 
 /// The error and its causes, each cause once: many of our errors already quote their source
@@ -120,6 +122,13 @@ fn main() -> std::process::ExitCode {
             Command::Sim(SimCommand::Timeloop(args)) => tokio::task::spawn_blocking(move || {
                 let mut out = std::io::stdout().lock();
                 l2mac::sim::accel::cli::run(&args, &mut out).map(|()| ExitCode::Success)
+            })
+            .await
+            .map_err(anyhow::Error::from)
+            .and_then(|r| r.map_err(anyhow::Error::from)),
+            Command::Sim(SimCommand::Maestro(args)) => tokio::task::spawn_blocking(move || {
+                let mut out = std::io::stdout().lock();
+                l2mac::sim::accel::maestro_cli::run(&args, &mut out).map(|()| ExitCode::Success)
             })
             .await
             .map_err(anyhow::Error::from)

@@ -1,5 +1,5 @@
 //! MAESTRO's DSL parsed from the shared files (tests/data/accel/maestro): layer counts, shapes and
-//! the hardware file. No MAESTRO outputs came with them, so no cost numbers are checked here.
+//! the hardware file. The cost numbers are checked against MAESTRO in accel_maestro_model.rs.
 
 use std::path::{Path, PathBuf};
 

@@ -3,6 +3,7 @@
 
 pub mod analytic;
 pub mod dram;
+pub mod maestro;
 pub mod proxy;
 pub mod timeloop;
 
@@ -68,7 +69,7 @@ pub fn list_envs() -> Vec<EnvInfo> {
 
 /// Environments over the native simulators.
 fn extra_envs() -> Vec<EnvInfo> {
-    vec![dram::info(), timeloop::info()]
+    vec![dram::info(), timeloop::info(), maestro::info()]
 }
 
 /// Builds an environment by name; `options` are the remaining keys of the study's `[env]` table.
@@ -84,6 +85,9 @@ pub fn make_env(name: &str, options: &toml::Table) -> Result<Arc<dyn Environment
         return Ok(env);
     }
     if let Some(env) = timeloop::make(name, options)? {
+        return Ok(env);
+    }
+    if let Some(env) = maestro::make(name, options)? {
         return Ok(env);
     }
     Err(DseError::UnknownEnv {

@@ -1,7 +1,6 @@
 //! MAESTRO's input language: the network DSL (`Network { Layer { Type, Stride, Dimensions,
 //! Dataflow { SpatialMap / TemporalMap / Cluster } } }`) and the `key: value` hardware file.
-//! Only the parser and the layer shapes are here: MAESTRO's data-centric cost model is not
-//! modelled yet (no MAESTRO outputs came with the shared inputs to validate one against).
+//! Only the parser and the layer shapes are here; MAESTRO's cost model is `maestro_model`.
 
 use std::path::Path;
 
