@@ -137,10 +137,13 @@ fn batch_mode_evaluates_every_csv_row() {
             .expect("mc");
         let s = simulate_trace(&base.with_mc(mc), &trace).expect("sim");
         assert_eq!(row[16], s.total_time_ps.to_string());
-        assert_eq!(row[14], format!("{:.2}", s.total_energy_pj));
+        assert_eq!(
+            row[14],
+            format!("{:.2}", s.total_energy_pj.expect("energy"))
+        );
         // and DRAMSys's energy in the echoed Energy column (mJ) agrees within 1%
         let dramsys_mj: f64 = row[10].parse().expect("Energy column");
-        assert!((s.total_energy_pj / 1e9 - dramsys_mj).abs() / dramsys_mj < 0.01);
+        assert!((s.total_energy_pj.expect("energy") / 1e9 - dramsys_mj).abs() / dramsys_mj < 0.01);
     }
 }
 
