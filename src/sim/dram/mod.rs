@@ -48,6 +48,7 @@ mod checker;
 pub mod cli;
 mod config;
 mod controller;
+mod decoder;
 mod engine;
 mod error;
 mod frontend;

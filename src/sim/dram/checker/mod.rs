@@ -224,7 +224,10 @@ pub struct Checker {
     by_group: Vec<Ps>,
     groups: usize,
     groups_per_rank: usize,
-    banks_per_group: usize,
+    /// Per bank: its bank group across the channel, and that group's index within its rank
+    /// (divisions precomputed: `earliest` runs hundreds of thousands of times per evaluation).
+    group_of: Vec<u32>,
+    local_group: Vec<u32>,
     by_cmd: [Ps; N_COMMANDS],
     /// The last cycle of the last command on the bus (its issue time for one-cycle commands).
     last_on_bus: Ps,
@@ -270,7 +273,12 @@ impl Checker {
             by_group: vec![MAX_TIME; N_COMMANDS * groups],
             groups,
             groups_per_rank,
-            banks_per_group: banks / groups.max(1),
+            group_of: (0..banks)
+                .map(|b| (b / (banks / groups.max(1)).max(1)) as u32)
+                .collect(),
+            local_group: (0..banks)
+                .map(|b| ((b / (banks / groups.max(1)).max(1)) % groups_per_rank.max(1)) as u32)
+                .collect(),
             by_cmd: [MAX_TIME; N_COMMANDS],
             last_on_bus: MAX_TIME,
             last_acts: vec![[MAX_TIME; 4]; ranks],
@@ -328,13 +336,12 @@ impl Checker {
         };
         // dummy payloads of refresh and power-down name bank 0 on every rank: key by the rank's
         // own group so that ranks never share a cached answer
-        let slot = rank * self.groups_per_rank
-            + (bank / self.banks_per_group.max(1)) % self.groups_per_rank.max(1);
+        let slot = rank * self.groups_per_rank + self.local_group[bank] as usize;
         let rslot = &self.rank_cache[cmd as usize * self.groups + slot];
         let rank_part = match rslot.get() {
             (v, t) if v == self.version => t,
             _ => {
-                let t = self.rank_part(cmd, rank, bank / self.banks_per_group.max(1));
+                let t = self.rank_part(cmd, rank, self.group_of[bank] as usize);
                 rslot.set((self.version, t));
                 t
             }
@@ -363,7 +370,7 @@ impl Checker {
         let ranks = self.act_count.len();
         self.by_rank[cmd as usize * ranks + rank] = now;
         self.by_bank[cmd as usize * self.banks + bank] = now;
-        let group = bank / self.banks_per_group.max(1);
+        let group = self.group_of[bank] as usize;
         self.by_group[cmd as usize * self.groups + group] = now;
         self.by_cmd[cmd as usize] = now;
         self.last_on_bus = now + self.t.cmd_len[cmd as usize] - self.t.tck;

@@ -7,6 +7,7 @@ mod arbiter;
 use super::checker::{Checker, Command, TimingPs};
 use super::config::DramConfig;
 use super::controller::{BankMachine, Payload, PayloadId, ResponseQueue, SchedulerState};
+use super::decoder::Decoder;
 use super::error::DramError;
 use super::frontend::{ArbiterState, Peq, Phase, PlayerState};
 use super::kernel::{Ev, Kernel, Proc, Ps, MAX_TIME};
@@ -52,6 +53,7 @@ pub struct Engine<'a> {
     error: Option<DramError>,
     max_address: u64,
     banks_per_rank: u32,
+    decoder: Decoder,
     // front end
     player: PlayerState,
     player_peq: Peq,
@@ -199,6 +201,7 @@ impl<'a> Engine<'a> {
             error: None,
             max_address: cfg.mapping.max_address(),
             banks_per_rank: spec.banks,
+            decoder: Decoder::new(&cfg.mapping, spec.banks),
             player: PlayerState {
                 clk: (1.0e6 / cfg.trace_clk_mhz).round() as Ps,
                 relative,
@@ -411,13 +414,13 @@ impl<'a> Engine<'a> {
         self.fetch_next();
         self.player.sent += 1;
         let now = self.kernel.now();
-        let d = self.cfg.mapping.decode(req.address, self.banks_per_rank);
+        let (rank, bank, row) = self.decoder.decode(req.address);
         let id = self.alloc(Payload {
             address: req.address,
             write: req.write,
-            rank: d.rank,
-            bank: d.bank,
-            row: d.row,
+            rank,
+            bank,
+            row,
             refs: 1,
             ..Payload::default()
         });
