@@ -41,14 +41,14 @@ fn default_policy_matches_dramsys_on_all_four_traces() {
         let s = simulate_trace(&cfg, &t).expect("simulation runs");
         // DRAMSys prints energy and power with two decimals and time exactly
         assert!(
-            (s.total_energy_pj - energy).abs() < 0.01,
+            (s.total_energy_pj.expect("energy") - energy).abs() < 0.01,
             "{trace}: energy {} pJ, DRAMSys {energy}",
-            s.total_energy_pj
+            s.total_energy_pj.expect("energy")
         );
         assert!(
-            (s.average_power_mw - power).abs() < 0.006,
+            (s.average_power_mw.expect("power") - power).abs() < 0.006,
             "{trace}: power {} mW, DRAMSys {power}",
-            s.average_power_mw
+            s.average_power_mw.expect("power")
         );
         assert_eq!(
             s.total_time_ps,
@@ -112,8 +112,8 @@ fn archgym_calibration_rows_are_within_one_percent() {
     let mut failures = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         let s = simulate_trace(&cfg.with_mc(row.mc.clone()), &trace).expect("simulation runs");
-        let e = rel(s.total_energy_pj / 1e9, row.energy_mj);
-        let p = rel(s.average_power_mw / 1e3, row.power_w);
+        let e = rel(s.total_energy_pj.expect("energy") / 1e9, row.energy_mj);
+        let p = rel(s.average_power_mw.expect("power") / 1e3, row.power_w);
         let l = rel(archgym_latency(&s), row.latency);
         if e < 0.01 && p < 0.01 && l < 0.01 {
             within += 1;
@@ -126,7 +126,7 @@ fn archgym_calibration_rows_are_within_one_percent() {
         }
         // exact = equal to what DRAMSys prints (power with two decimals), up to the float32
         // rounding of the CSV
-        let printed_power_w = (s.average_power_mw * 100.0).round() / 1e5;
+        let printed_power_w = (s.average_power_mw.expect("power") * 100.0).round() / 1e5;
         if e < 1e-6 && rel(printed_power_w, row.power_w) < 1e-6 && l < 1e-6 {
             exact += 1;
         }

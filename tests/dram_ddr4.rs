@@ -27,9 +27,9 @@ fn check(set: &str, cfg_id: &str, trace: &str) {
     let c = compare(&s, &row);
     println!(
         "{cfg_id} {trace}: energy {} pJ (DRAMSys {:?}), power {} mW (DRAMSys {:?}), time {} ps (DRAMSys {}): {c:?}",
-        s.total_energy_pj,
+        s.total_energy_pj.expect("energy"),
         row.energy_pj(),
-        s.average_power_mw,
+        s.average_power_mw.expect("power"),
         row.power_mw(),
         s.total_time_ps,
         row.time_ps()

@@ -23,9 +23,9 @@ fn check(cfg_id: &str, trace: &str) {
     let c = compare(&s, &row);
     println!(
         "{cfg_id} {trace}: energy {} pJ (DRAMSys {:?}), power {} mW (DRAMSys {:?}), time {} ps (DRAMSys {}): {c:?}",
-        s.total_energy_pj,
+        s.total_energy_pj.expect("energy"),
         row.energy_pj(),
-        s.average_power_mw,
+        s.average_power_mw.expect("power"),
         row.power_mw(),
         s.total_time_ps,
         row.time_ps()
@@ -105,8 +105,8 @@ fn staggered_closed_rows_keep_dramsys_energy_above_power_times_time() {
         let cfg = base.with_mc(row.mc(cfg_id));
         let t = masked_trace(&data("writes", trace), cfg.mapping.max_address());
         let s = run(&cfg, &t);
-        let power_times_time = s.average_power_mw * s.total_time_ps as f64 / 1000.0;
-        let ratio = s.total_energy_pj / power_times_time;
+        let power_times_time = s.average_power_mw.expect("power") * s.total_time_ps as f64 / 1000.0;
+        let ratio = s.total_energy_pj.expect("energy") / power_times_time;
         assert!(ratio > 1.2, "{cfg_id}: energy / (power x time) = {ratio}");
         let dramsys = row.energy_pj().expect("energy")
             / (row.power_mw().expect("power") * row.time_ps() as f64 / 1000.0);

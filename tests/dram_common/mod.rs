@@ -118,14 +118,29 @@ pub fn compare(s: &DramStats, row: &CalRow) -> Comparison {
     let time_ps = row.time_ps();
     let time_rel = rel(s.total_time_ps as f64, time_ps as f64);
     let mut exact = s.total_time_ps == time_ps;
-    let energy_rel = row.energy_pj().map(|e| {
-        exact &= (s.total_energy_pj - e).abs() <= 0.0051 + e * 1e-12;
-        rel(s.total_energy_pj, e)
-    });
-    let power_rel = row.power_mw().map(|p| {
-        exact &= (s.average_power_mw - p).abs() <= 0.0051;
-        rel(s.average_power_mw, p)
-    });
+    // a row without energy and power (LPDDR4: no power model in DRAMSys 4.0) must get none either
+    let energy_rel = match (row.energy_pj(), s.total_energy_pj) {
+        (Some(e), Some(ours)) => {
+            exact &= (ours - e).abs() <= 0.0051 + e * 1e-12;
+            Some(rel(ours, e))
+        }
+        (None, None) => None,
+        _ => {
+            exact = false;
+            None
+        }
+    };
+    let power_rel = match (row.power_mw(), s.average_power_mw) {
+        (Some(p), Some(ours)) => {
+            exact &= (ours - p).abs() <= 0.0051;
+            Some(rel(ours, p))
+        }
+        (None, None) => None,
+        _ => {
+            exact = false;
+            None
+        }
+    };
     Comparison {
         energy_rel,
         power_rel,

@@ -279,13 +279,17 @@ impl Environment for DramEnv {
             env: self.name.clone(),
             message: e.to_string(),
         })?;
-        Ok(Metrics::from([
-            ("Energy".into(), s.total_energy_pj),
-            ("Power".into(), s.average_power_mw),
+        let mut m = Metrics::from([
             ("Latency".into(), s.total_time_ns()),
             ("AvgLatency".into(), s.average_latency_ps / 1000.0),
             ("Bandwidth".into(), s.bandwidth_gbps),
-        ]))
+        ]);
+        // absent, not zero, where DRAMSys 4.0 has no power model (LPDDR4)
+        if let (Some(e), Some(p)) = (s.total_energy_pj, s.average_power_mw) {
+            m.insert("Energy".into(), e);
+            m.insert("Power".into(), p);
+        }
+        Ok(m)
     }
 }
 

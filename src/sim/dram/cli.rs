@@ -154,8 +154,11 @@ fn run_batch(args: &SimDramArgs, batch: &Path, out: &mut dyn Write) -> Result<()
     for ((fields, _), result) in rows.iter().zip(results) {
         let s = result?;
         let metrics = [
-            format!("{:.2}", s.total_energy_pj),
-            format!("{:.4}", s.average_power_mw),
+            // empty cells where DRAMSys has no power model (LPDDR4)
+            s.total_energy_pj
+                .map_or(String::new(), |e| format!("{e:.2}")),
+            s.average_power_mw
+                .map_or(String::new(), |p| format!("{p:.4}")),
             s.total_time_ps.to_string(),
             format!("{:.4}", s.bandwidth_gbps),
             format!("{:.1}", s.average_latency_ps),

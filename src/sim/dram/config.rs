@@ -8,16 +8,29 @@ use serde_json::Value;
 
 use super::error::DramError;
 use super::kernel::Ps;
-use super::mcconfig::McConfig;
+use super::mcconfig::{McConfig, RefreshPolicy};
 
 /// The DRAM standards simulated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MemoryType {
     Ddr3,
     Ddr4,
+    Lpddr4,
 }
 
-/// A DDR3 or DDR4 device description (DRAMSys `memspec` JSON); timings are in clock cycles.
+impl MemoryType {
+    /// The memspec's own spelling (`memoryType`).
+    pub fn name(self) -> &'static str {
+        match self {
+            MemoryType::Ddr3 => "DDR3",
+            MemoryType::Ddr4 => "DDR4",
+            MemoryType::Lpddr4 => "LPDDR4",
+        }
+    }
+}
+
+/// A DDR3, DDR4 or LPDDR4 device description (DRAMSys `memspec` JSON); timings are in clock
+/// cycles.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MemSpec {
     pub memory_id: String,
@@ -34,13 +47,17 @@ pub struct MemSpec {
     pub devices_on_dimm: u32,
     pub channels: u32,
     pub timing: Timing,
-    pub power: PowerSpec,
+    /// DRAMPower's currents; `None` for LPDDR4, which DRAMSys 4.0 has no power model for.
+    pub power: Option<PowerSpec>,
     pub clk_mhz: f64,
 }
 
 /// Timing parameters in clock cycles (names as in the memspec `memtimingspec`). For DDR4 `ccd`,
 /// `rrd` and `wtr` are the other-bank-group values (`_S`) and the `_l` fields the same-group
 /// ones; for DDR3 both are the one DDR3 value. `rpre`/`wpre` are DDR4 preambles (0 for DDR3).
+/// LPDDR4 names some differently: `rp`/`rc` hold its per-bank RPPB/RCPB, `rfc` RFCAB, `xs` XSR
+/// and `ckesr` SR; the fields after `rtrs` are LPDDR4-only (0 for DDR3/DDR4), and DDR-only
+/// fields it lacks (AL, XPDLL, XSDLL, *PDEN) are 0.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Timing {
     pub al: u64,
@@ -74,6 +91,15 @@ pub struct Timing {
     pub prpden: u64,
     pub refpden: u64,
     pub rtrs: u64,
+    pub rp_ab: u64,
+    pub rc_ab: u64,
+    pub refi_pb: u64,
+    pub rfc_pb: u64,
+    pub ppd: u64,
+    pub rpst: u64,
+    pub dqss: u64,
+    pub dqs2dq: u64,
+    pub cmdcke: u64,
 }
 
 /// IDD currents (mA) and supply voltage (V) used by the DRAMPower energy model.
@@ -117,6 +143,7 @@ impl MemSpec {
         let memory_type = match string(spec, "memoryType", path)?.as_str() {
             "DDR3" => MemoryType::Ddr3,
             "DDR4" => MemoryType::Ddr4,
+            "LPDDR4" => MemoryType::Lpddr4,
             other => {
                 return Err(DramError::UnsupportedMemory {
                     path: path.to_string(),
@@ -127,8 +154,12 @@ impl MemSpec {
         let ddr4 = memory_type == MemoryType::Ddr4;
         let arch = obj(spec, "memarchitecturespec", path)?;
         let t = obj(spec, "memtimingspec", path)?;
-        let p = obj(spec, "mempowerspec", path)?;
         let u = |o: &Value, f: &str| uint(o, f, path);
+        if memory_type == MemoryType::Lpddr4 {
+            let timing = lpddr4_timing(t, path)?;
+            return MemSpec::finish(spec, arch, t, memory_type, 1, timing, None, path);
+        }
+        let p = obj(spec, "mempowerspec", path)?;
         let d = |f: &str| positive(p, f, path);
         // DDR4 names its bank-group pairs _S/_L; DDR3 has one value for both
         let pair = |name: &str| -> Result<(u64, u64), DramError> {
@@ -190,6 +221,15 @@ impl MemSpec {
             prpden: u(t, "PRPDEN")?,
             refpden: u(t, "REFPDEN")?,
             rtrs: u(t, "RTRS")?,
+            rp_ab: 0,
+            rc_ab: 0,
+            refi_pb: 0,
+            rfc_pb: 0,
+            ppd: 0,
+            rpst: 0,
+            dqss: 0,
+            dqs2dq: 0,
+            cmdcke: 0,
         };
         let power = PowerSpec {
             idd0: d("idd0")?,
@@ -208,35 +248,53 @@ impl MemSpec {
             idd62: if ddr4 { d("idd62")? } else { 0.0 },
             vdd2: if ddr4 { d("vdd2")? } else { 0.0 },
         };
-        let small = |o: &Value, f: &str| -> Result<u32, DramError> {
-            let v = u(o, f)?;
-            if v == 0 || v > u64::from(u32::MAX) {
-                return Err(DramError::invalid(
-                    path,
-                    f,
-                    v,
-                    "expected a positive 32-bit integer",
-                ));
-            }
-            Ok(v as u32)
+        let bank_groups = if ddr4 {
+            small(arch, "nbrOfBankGroups", path)?
+        } else {
+            1
         };
+        MemSpec::finish(
+            spec,
+            arch,
+            t,
+            memory_type,
+            bank_groups,
+            timing,
+            Some(power),
+            path,
+        )
+    }
+
+    /// The architecture fields every standard shares, and the checks on the whole spec.
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        spec: &Value,
+        arch: &Value,
+        t: &Value,
+        memory_type: MemoryType,
+        bank_groups: u32,
+        timing: Timing,
+        power: Option<PowerSpec>,
+        path: &str,
+    ) -> Result<Self, DramError> {
         let spec = MemSpec {
             memory_id: string(spec, "memoryId", path)?,
             memory_type,
-            bank_groups: if ddr4 {
-                small(arch, "nbrOfBankGroups")?
-            } else {
+            bank_groups,
+            burst_length: small(arch, "burstLength", path)?,
+            data_rate: small(arch, "dataRate", path)?,
+            banks: small(arch, "nbrOfBanks", path)?,
+            columns: small(arch, "nbrOfColumns", path)?,
+            rows: small(arch, "nbrOfRows", path)?,
+            ranks: small(arch, "nbrOfRanks", path)?,
+            width: small(arch, "width", path)?,
+            // DRAMSys's LPDDR4 memspec has no DIMM: one device per channel, whatever the file says
+            devices_on_dimm: if memory_type == MemoryType::Lpddr4 {
                 1
+            } else {
+                small(arch, "nbrOfDevicesOnDIMM", path)?
             },
-            burst_length: small(arch, "burstLength")?,
-            data_rate: small(arch, "dataRate")?,
-            banks: small(arch, "nbrOfBanks")?,
-            columns: small(arch, "nbrOfColumns")?,
-            rows: small(arch, "nbrOfRows")?,
-            ranks: small(arch, "nbrOfRanks")?,
-            width: small(arch, "width")?,
-            devices_on_dimm: small(arch, "nbrOfDevicesOnDIMM")?,
-            channels: small(arch, "nbrOfChannels")?,
+            channels: small(arch, "nbrOfChannels", path)?,
             timing,
             power,
             clk_mhz: positive(t, "clkMhz", path)?,
@@ -523,7 +581,34 @@ impl DramConfig {
         self.mapping
             .check_against(&self.memspec, "address mapping")?;
         super::limits::check_mc(&self.mc, "mcconfig")?;
+        self.check_refresh("mcconfig")?;
         super::limits::check_clock("trace setup", "clkMhz", self.trace_clk_mhz)
+    }
+
+    /// The refresh policies DRAMSys 4.0 can simulate for the memspec's standard: per-bank refresh
+    /// for LPDDR4 only (its other memspecs abort with "Per bank refresh not supported"), same-bank
+    /// refresh for none of DDR3, DDR4 and LPDDR4.
+    pub fn check_refresh(&self, path: &str) -> Result<(), DramError> {
+        let kind = self.memspec.memory_type;
+        let why = match (self.mc.refresh_policy, kind) {
+            (RefreshPolicy::SameBank, _) => {
+                "DRAMSys 4.0 simulates same-bank refresh for none of DDR3, DDR4 and LPDDR4"
+            }
+            (RefreshPolicy::PerBank, MemoryType::Ddr3 | MemoryType::Ddr4) => {
+                "DRAMSys 4.0 simulates per-bank refresh for LPDDR4 only"
+            }
+            _ => return Ok(()),
+        };
+        Err(DramError::invalid(
+            path,
+            "RefreshPolicy",
+            format!("{:?}", self.mc.refresh_policy),
+            &format!(
+                "{why} (memspec {} is {}); use NoRefresh or AllBank",
+                self.memspec.memory_id,
+                kind.name()
+            ),
+        ))
     }
 
     /// Reads the three DRAMSys JSON files.
@@ -537,8 +622,18 @@ impl DramConfig {
         let am_path = mapping.display().to_string();
         let am = AddressMapping::from_json_str(&read(mapping)?, &am_path)?;
         am.check_against(&spec, &am_path)?;
-        let mc = McConfig::from_json_str(&read(mcconfig)?, &mcconfig.display().to_string())?;
-        DramConfig::new(spec, am, mc, trace_clk_mhz)
+        let mc_path = mcconfig.display().to_string();
+        let mc = McConfig::from_json_str(&read(mcconfig)?, &mc_path)?;
+        let cfg = DramConfig {
+            memspec: spec,
+            mapping: am,
+            mc,
+            trace_clk_mhz,
+        };
+        // the file's own name in the message, before `check` names it generically
+        cfg.check_refresh(&mc_path)?;
+        cfg.check()?;
+        Ok(cfg)
     }
 
     /// The same memory and mapping with another controller configuration (for searches).
@@ -553,6 +648,70 @@ pub(crate) fn read(path: &Path) -> Result<String, DramError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// LPDDR4's `memtimingspec` (DRAMSys `MemSpecLPDDR4`), into the shared field names.
+fn lpddr4_timing(t: &Value, path: &str) -> Result<Timing, DramError> {
+    let u = |f: &str| uint(t, f, path);
+    // DRAMSys reads ESCKE too, so a memspec without it is refused as DRAMSys refuses it
+    u("ESCKE")?;
+    let (ccd, rrd, wtr) = (u("CCD")?, u("RRD")?, u("WTR")?);
+    Ok(Timing {
+        al: 0,
+        ccd,
+        ccd_l: ccd,
+        rrd_l: rrd,
+        wtr_l: wtr,
+        rpre: 0,
+        wpre: u("WPRE")?,
+        cke: u("CKE")?,
+        ckesr: u("SR")?,
+        dqsck: u("DQSCK")?,
+        faw: u("FAW")?,
+        ras: u("RAS")?,
+        rc: u("RCPB")?,
+        rcd: u("RCD")?,
+        refi: u("REFI")?,
+        rfc: u("RFCAB")?,
+        rl: u("RL")?,
+        rp: u("RPPB")?,
+        rrd,
+        rtp: u("RTP")?,
+        wl: u("WL")?,
+        wr: u("WR")?,
+        wtr,
+        xp: u("XP")?,
+        xpdll: 0,
+        xs: u("XSR")?,
+        xsdll: 0,
+        actpden: 0,
+        prpden: 0,
+        refpden: 0,
+        rtrs: u("RTRS")?,
+        rp_ab: u("RPAB")?,
+        rc_ab: u("RCAB")?,
+        refi_pb: u("REFIPB")?,
+        rfc_pb: u("RFCPB")?,
+        ppd: u("PPD")?,
+        rpst: u("RPST")?,
+        dqss: u("DQSS")?,
+        dqs2dq: u("DQS2DQ")?,
+        cmdcke: u("CMDCKE")?,
+    })
+}
+
+/// A positive 32-bit architecture count.
+fn small(o: &Value, f: &str, path: &str) -> Result<u32, DramError> {
+    let v = uint(o, f, path)?;
+    if v == 0 || v > u64::from(u32::MAX) {
+        return Err(DramError::invalid(
+            path,
+            f,
+            v,
+            "expected a positive 32-bit integer",
+        ));
+    }
+    Ok(v as u32)
 }
 
 fn obj<'a>(v: &'a Value, field: &str, path: &str) -> Result<&'a Value, DramError> {

@@ -1,10 +1,10 @@
 //! The parts of the DRAMSys memory controller: request buffers and schedulers, bank machines per
-//! page policy, the all-bank refresh manager and the response queues. The controller method that
+//! page policy and the response queues (the refresh managers are in `refresh.rs`). The controller method that
 //! drives them lives in `engine.rs`, where it can reach the event kernel and the front end.
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::checker::{CheckerDdr3, Command};
+use super::checker::{Checker, Command};
 use super::kernel::{Ps, MAX_TIME};
 use super::mcconfig::{PagePolicy, RespQueue, Scheduler, SchedulerBuffer};
 
@@ -275,7 +275,7 @@ impl BankMachine {
                 self.activated = false;
                 self.current = None;
             }
-            Command::Refa => {
+            Command::Refa | Command::Refb => {
                 self.blocked = false;
                 self.sleeping = false;
             }
@@ -305,7 +305,7 @@ impl BankMachine {
         &mut self,
         policy: PagePolicy,
         sched: &SchedulerState,
-        checker: &CheckerDdr3,
+        checker: &Checker,
         payloads: &[Payload],
         now: Ps,
     ) -> Ps {
@@ -389,150 +389,6 @@ impl BankMachine {
         self.checked_at = checker.version();
         self.time_to_schedule = self.unclamped.max(now);
         self.time_to_schedule
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum RefreshState {
-    Regular,
-    Pulledin,
-}
-
-/// DRAMSys `RefreshManagerAllBank` for one rank: REFA every tREFI, postponed while the controller
-/// is busy (up to RefreshMaxPostponed) and pulled in while it is idle (up to RefreshMaxPulledin).
-pub struct RefreshManager {
-    pub rank: usize,
-    next_trigger: Ps,
-    state: RefreshState,
-    flexibility: i64,
-    max_postponed: i64,
-    max_pulledin: i64,
-    activated_banks: u32,
-    /// The rank is powered down: a due refresh waits for the power-down manager to wake it.
-    sleeping: bool,
-    pub next_cmd: Option<Command>,
-    pub time_to_schedule: Ps,
-}
-
-impl RefreshManager {
-    pub fn new(
-        rank: usize,
-        ranks: usize,
-        refi: Ps,
-        tck: Ps,
-        max_postponed: u32,
-        max_pulledin: u32,
-    ) -> Self {
-        // bit-reversed rank order staggers the first refresh of each rank
-        let bits = usize::BITS - ranks.max(1).leading_zeros() - 1;
-        let mut reversed = 0usize;
-        for b in 0..bits {
-            if rank & (1 << b) != 0 {
-                reversed |= 1 << (bits - 1 - b);
-            }
-        }
-        let first = refi - reversed as u64 * (refi / ranks as u64);
-        let first = first.div_ceil(tck) * tck;
-        RefreshManager {
-            rank,
-            next_trigger: first,
-            state: RefreshState::Regular,
-            flexibility: 0,
-            max_postponed: i64::from(max_postponed),
-            max_pulledin: -i64::from(max_pulledin),
-            activated_banks: 0,
-            sleeping: false,
-            next_cmd: None,
-            time_to_schedule: MAX_TIME,
-        }
-    }
-
-    pub fn is_due(&self, now: Ps) -> bool {
-        now >= self.next_trigger
-    }
-
-    /// `start()`: decides whether to refresh now; `banks_busy` tells whether any bank machine of
-    /// the rank holds a request, `block_banks` is called for a forced refresh.
-    pub fn start(
-        &mut self,
-        now: Ps,
-        refi: Ps,
-        banks_busy: bool,
-        checker: &CheckerDdr3,
-        mut block_banks: impl FnMut(),
-    ) -> Ps {
-        self.time_to_schedule = MAX_TIME;
-        self.next_cmd = None;
-        if now < self.next_trigger {
-            return self.next_trigger;
-        }
-        // (the caller has asked the power-down manager to wake the rank)
-        if self.sleeping {
-            return MAX_TIME;
-        }
-        if now >= self.next_trigger + refi {
-            self.next_trigger += refi;
-            self.state = RefreshState::Regular;
-        }
-        if self.state == RefreshState::Regular {
-            if self.flexibility == self.max_postponed {
-                block_banks();
-            } else if banks_busy {
-                self.flexibility += 1;
-                self.next_trigger += refi;
-                return self.next_trigger;
-            }
-            let cmd = if self.activated_banks > 0 {
-                Command::Prea
-            } else {
-                Command::Refa
-            };
-            self.next_cmd = Some(cmd);
-            self.time_to_schedule = checker.earliest(cmd, self.rank, 0, now);
-            self.time_to_schedule
-        } else if banks_busy {
-            self.state = RefreshState::Regular;
-            self.next_trigger += refi;
-            self.next_trigger
-        } else {
-            self.next_cmd = Some(Command::Refa);
-            self.time_to_schedule = checker.earliest(Command::Refa, self.rank, 0, now);
-            self.time_to_schedule
-        }
-    }
-
-    pub fn update_state(&mut self, cmd: Command, refi: Ps, now: Ps) {
-        match cmd {
-            Command::Act => self.activated_banks += 1,
-            Command::Pre | Command::Rda | Command::Wra => {
-                self.activated_banks = self.activated_banks.saturating_sub(1)
-            }
-            Command::Prea => self.activated_banks = 0,
-            Command::Refa if self.sleeping => {
-                // the refresh that ends a self-refresh restarts the interval
-                self.state = RefreshState::Regular;
-                self.next_trigger = now + refi;
-                self.sleeping = false;
-            }
-            Command::Refa => {
-                if self.state == RefreshState::Pulledin {
-                    self.flexibility -= 1;
-                } else {
-                    self.state = RefreshState::Pulledin;
-                }
-                if self.flexibility == self.max_pulledin {
-                    self.state = RefreshState::Regular;
-                    self.next_trigger += refi;
-                }
-            }
-            Command::Pdea | Command::Pdep => self.sleeping = true,
-            Command::Srefen => {
-                self.sleeping = true;
-                self.next_trigger = MAX_TIME;
-            }
-            Command::Pdxa | Command::Pdxp => self.sleeping = false,
-            Command::Rd | Command::Wr | Command::Srefex => {}
-        }
     }
 }
 

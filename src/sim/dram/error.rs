@@ -32,7 +32,9 @@ pub enum DramError {
         value: String,
         expected: String,
     },
-    #[error("{path}: unsupported memory type {memory_type:?} (DDR3 and DDR4 are simulated)")]
+    #[error(
+        "{path}: unsupported memory type {memory_type:?} (DDR3, DDR4 and LPDDR4 are simulated)"
+    )]
     UnsupportedMemory { path: String, memory_type: String },
     #[error("address mapping {path} does not match the memspec: {detail}")]
     MappingMismatch { path: String, detail: String },

@@ -4,7 +4,7 @@
 //! Values outside them are typos or a careless search (a tRCD of 2^63 cycles, a 10 THz clock), and
 //! get an error naming the file, field and value instead of a panic or a silent wrong result.
 
-use super::config::{MemSpec, Timing};
+use super::config::{MemSpec, MemoryType, PowerSpec, Timing};
 use super::error::DramError;
 use super::mcconfig::McConfig;
 
@@ -60,22 +60,24 @@ pub fn check_clock(path: &str, field: &str, mhz: f64) -> Result<(), DramError> {
     Ok(())
 }
 
-fn timing_fields(t: &Timing) -> [(&'static str, u64, bool); 26] {
-    // (memspec name, cycles, whether a real part can have 0)
+fn timing_fields(t: &Timing, kind: MemoryType) -> [(&'static str, u64, bool); 35] {
+    // (memspec name, cycles, whether a real part can have 0); LPDDR4 spells five differently
+    let lp = kind == MemoryType::Lpddr4;
+    let name = |ddr: &'static str, lpddr4: &'static str| if lp { lpddr4 } else { ddr };
     [
         ("AL", t.al, true),
         ("CCD", t.ccd, false),
         ("CKE", t.cke, true),
-        ("CKESR", t.ckesr, true),
+        (name("CKESR", "SR"), t.ckesr, true),
         ("DQSCK", t.dqsck, true),
         ("FAW", t.faw, true),
         ("RAS", t.ras, false),
-        ("RC", t.rc, false),
+        (name("RC", "RCPB"), t.rc, false),
         ("RCD", t.rcd, false),
         ("REFI", t.refi, false),
-        ("RFC", t.rfc, false),
+        (name("RFC", "RFCAB"), t.rfc, false),
         ("RL", t.rl, false),
-        ("RP", t.rp, false),
+        (name("RP", "RPPB"), t.rp, false),
         ("RRD", t.rrd, true),
         ("RTP", t.rtp, true),
         ("WL", t.wl, false),
@@ -83,12 +85,21 @@ fn timing_fields(t: &Timing) -> [(&'static str, u64, bool); 26] {
         ("WTR", t.wtr, true),
         ("XP", t.xp, true),
         ("XPDLL", t.xpdll, true),
-        ("XS", t.xs, true),
+        (name("XS", "XSR"), t.xs, true),
         ("XSDLL", t.xsdll, true),
         ("ACTPDEN", t.actpden, true),
         ("PRPDEN", t.prpden, true),
         ("REFPDEN", t.refpden, true),
         ("RTRS", t.rtrs, true),
+        ("RPAB", t.rp_ab, true),
+        ("RCAB", t.rc_ab, true),
+        ("REFIPB", t.refi_pb, true),
+        ("RFCPB", t.rfc_pb, true),
+        ("PPD", t.ppd, true),
+        ("RPST", t.rpst, true),
+        ("DQSS", t.dqss, true),
+        ("DQS2DQ", t.dqs2dq, true),
+        ("CMDCKE", t.cmdcke, true),
     ]
 }
 
@@ -127,7 +138,7 @@ pub fn check_memspec(s: &MemSpec, path: &str) -> Result<(), DramError> {
         "a DIMM has up to 18 devices",
     )?;
     check_clock(path, "clkMhz", s.clk_mhz)?;
-    for (field, v, zero_ok) in timing_fields(&s.timing) {
+    for (field, v, zero_ok) in timing_fields(&s.timing, s.memory_type) {
         if v > MAX_TIMING_CYCLES || (v == 0 && !zero_ok) {
             let lo = if zero_ok { 0 } else { 1 };
             return Err(DramError::invalid(
@@ -174,7 +185,33 @@ pub fn check_memspec(s: &MemSpec, path: &str) -> Result<(), DramError> {
             ),
         ));
     }
-    let p = &s.power;
+    if t.rc < t.ras {
+        return Err(DramError::invalid(
+            path,
+            "RC",
+            t.rc,
+            &format!("tRC is tRAS + tRP, so at least RAS ({})", t.ras),
+        ));
+    }
+    if s.memory_type == MemoryType::Lpddr4 && t.refi_pb <= t.rfc_pb {
+        return Err(DramError::invalid(
+            path,
+            "REFIPB",
+            t.refi_pb,
+            &format!(
+                "the per-bank refresh interval must be longer than RFCPB ({})",
+                t.rfc_pb
+            ),
+        ));
+    }
+    match &s.power {
+        Some(p) => check_power(p, path),
+        None => Ok(()),
+    }
+}
+
+/// DRAMPower's currents and supply.
+fn check_power(p: &PowerSpec, path: &str) -> Result<(), DramError> {
     for (field, v) in [
         ("idd0", p.idd0),
         ("idd2n", p.idd2n),
@@ -214,14 +251,6 @@ pub fn check_memspec(s: &MemSpec, path: &str) -> Result<(), DramError> {
                 &format!("a real part draws at least {base_name} ({base} mA) here"),
             ));
         }
-    }
-    if t.rc < t.ras {
-        return Err(DramError::invalid(
-            path,
-            "RC",
-            t.rc,
-            &format!("tRC is tRAS + tRP, so at least RAS ({})", t.ras),
-        ));
     }
     if !(p.vdd.is_finite() && p.vdd > 0.0 && p.vdd <= MAX_VDD) {
         return Err(DramError::invalid(

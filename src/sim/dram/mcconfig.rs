@@ -38,6 +38,11 @@ pub enum RespQueue {
 pub enum RefreshPolicy {
     NoRefresh,
     AllBank,
+    /// One bank at a time (REFB); DRAMSys 4.0 has it for LPDDR4 only.
+    PerBank,
+    /// Same bank of every bank group; DRAMSys 4.0 parses it but simulates it for none of DDR3,
+    /// DDR4 and LPDDR4, so a simulation refuses it.
+    SameBank,
 }
 
 /// DRAMSys's power-down managers: none, or Staggered (each rank powers down on its own when it
@@ -228,14 +233,13 @@ impl McConfig {
                 }
             }
             "RefreshPolicy" => {
-                self.refresh_policy =
-                    match value {
-                        "NoRefresh" => RefreshPolicy::NoRefresh,
-                        "AllBank" | "Rankwise" => RefreshPolicy::AllBank,
-                        _ => return Err(bad(
-                            "expected NoRefresh or AllBank (DRAMSys 4.0 rejects per-bank and same-bank refresh for DDR3 and DDR4)",
-                        )),
-                    }
+                self.refresh_policy = match value {
+                    "NoRefresh" => RefreshPolicy::NoRefresh,
+                    "AllBank" | "Rankwise" => RefreshPolicy::AllBank,
+                    "PerBank" | "Bankwise" => RefreshPolicy::PerBank,
+                    "SameBank" | "Groupwise" => RefreshPolicy::SameBank,
+                    _ => return Err(bad("expected NoRefresh, AllBank, PerBank or SameBank")),
+                }
             }
             "RefreshMaxPostponed" => self.refresh_max_postponed = uint()?,
             "RefreshMaxPulledin" => self.refresh_max_pulledin = uint()?,

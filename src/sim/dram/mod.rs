@@ -1,5 +1,5 @@
-//! `sim::dram`: a native re-implementation of the DRAMSys 4.0 DDR3 memory controller and its
-//! DRAMPower energy model, so a design-space search can evaluate controller configs in process and
+//! `sim::dram`: a native re-implementation of the DRAMSys 4.0 memory controller (DDR3, DDR4,
+//! LPDDR4) and its DRAMPower energy model, so a design-space search can evaluate controller configs in process and
 //! in parallel instead of launching a SystemC simulator per point.
 //!
 //! Inputs are the DRAMSys JSON files (memspec, CONGEN address mapping, mcconfig) and STL traces;
@@ -8,9 +8,10 @@
 //!
 //! Fidelity: the model follows DRAMSys 4.0 (the 2021 code ArchGym's DRAMGym binary is built from)
 //! module by module: STL player, arbiter (Simple/Fifo/Reorder), controller method, bank machines,
-//! schedulers and buffer counters, all-bank refresh manager, Staggered power-down manager
-//! (power-down and self-refresh), `CheckerDDR3`, response queues and
-//! DRAMPower. Hand-overs between modules run on a small kernel with SystemC's delta-cycle and
+//! schedulers and buffer counters, all-bank and (LPDDR4) per-bank refresh managers, Staggered
+//! power-down manager (power-down and self-refresh), `CheckerDDR3`/`CheckerDDR4`/`CheckerLPDDR4`,
+//! response queues and DRAMPower (DDR3 and DDR4; DRAMSys 4.0 has none for LPDDR4, so LPDDR4
+//! results have time and bandwidth, and energy and power are `None`). Hand-overs between modules run on a small kernel with SystemC's delta-cycle and
 //! timed-event ordering, so the command schedule, and therefore energy and time, are the same as
 //! DRAMSys's (checked against the DRAMSys binary on thousands of configs).
 //!
@@ -22,7 +23,8 @@
 //! reaching the player.
 //!
 //! Not simulated (rejected with an error naming the file and field): memory types other than
-//! DDR3, more than one channel, per-bank/same-bank refresh (DRAMSys 4.0 has none for DDR3),
+//! DDR3, DDR4 and LPDDR4, more than one channel, per-bank refresh except for LPDDR4 and same-bank
+//! refresh (as DRAMSys 4.0 refuses them),
 //! `CmdMux` other than `Oldest`, and more than one
 //! trace player in a simulation file's `tracesetup`.
 //!
@@ -38,7 +40,7 @@
 //! )?;
 //! let trace = Trace::from_file(&dir.join("stream.stl"))?;
 //! let stats = simulate_trace(&cfg, &trace)?;
-//! println!("{} pJ, {} mW, {} ps", stats.total_energy_pj, stats.average_power_mw, stats.total_time_ps);
+//! println!("{:?} pJ, {:?} mW, {} ps", stats.total_energy_pj, stats.average_power_mw, stats.total_time_ps);
 //! # Ok::<(), l2mac::sim::dram::DramError>(())
 //! ```
 
@@ -46,6 +48,7 @@ mod checker;
 pub mod cli;
 mod config;
 mod controller;
+mod decoder;
 mod engine;
 mod error;
 mod frontend;
@@ -54,12 +57,13 @@ pub mod limits;
 mod mcconfig;
 mod power;
 mod powerdown;
+mod refresh;
 mod simfile;
 mod stats;
 mod trace;
 
 pub use checker::Command;
-pub use config::{AddressMapping, Decoded, DramConfig, MemSpec, PowerSpec, Timing};
+pub use config::{AddressMapping, Decoded, DramConfig, MemSpec, MemoryType, PowerSpec, Timing};
 pub use error::DramError;
 pub use mcconfig::{
     Arbiter, McConfig, PagePolicy, PowerDownPolicy, RefreshPolicy, RespQueue, Scheduler,

@@ -183,7 +183,8 @@ impl PowerModel {
             // DRAMPower's auto-precharge offset differs per standard
             rda_offset: match spec.memory_type {
                 MemoryType::Ddr3 => i(t.al) + i(t.rtp).max(4),
-                MemoryType::Ddr4 => i(t.al) + i(t.rtp),
+                // (LPDDR4 never gets here: DRAMSys 4.0 has no power model for it)
+                MemoryType::Ddr4 | MemoryType::Lpddr4 => i(t.al) + i(t.rtp),
             },
             wra_offset: burst + i(t.wl) + i(t.wr),
             pending: Vec::with_capacity(banks),
@@ -232,6 +233,8 @@ impl PowerModel {
             Command::Pdxp => (PCmd::PupPre, None),
             Command::Srefen => (PCmd::Sren, None),
             Command::Srefex => (PCmd::Srex, None),
+            // only LPDDR4 refreshes per bank, and DRAMSys 4.0 has no power model for it
+            Command::Refb => return,
         };
         if let Some(offset) = auto_pre {
             let at = (cycle + offset).max(self.activation_cycle[bank] + self.s.ras);
@@ -485,14 +488,15 @@ impl PowerModel {
         }
     }
 
-    /// Closes the command list (DRAMPower's `calcEnergy`) and computes the DIMM energy.
-    pub fn finish(mut self, spec: &MemSpec) -> PowerResult {
+    /// Closes the command list (DRAMPower's `calcEnergy`) and computes the DIMM energy (none
+    /// for a memspec without currents).
+    pub fn finish(mut self, spec: &MemSpec) -> Option<PowerResult> {
+        let p = spec.power.as_ref()?;
         self.flush_pending(|_| true);
         if let Some((last, t)) = self.last_evaluated {
             let end = self.time_to_completion(last) + t - 1;
             self.close(end);
         }
-        let p = &spec.power;
         let clk_ns = 1000.0 / spec.clk_mhz;
         let e = |cycles: f64, current: f64| cycles * clk_ns * current * p.vdd;
         let ei = |cycles: i64, current: f64| e(cycles as f64, current);
@@ -560,7 +564,7 @@ impl PowerModel {
             0.0
         };
         let d = |v: f64| v * devices;
-        PowerResult {
+        Some(PowerResult {
             energy: EnergyBreakdown {
                 act_pj: d(act),
                 pre_pj: d(pre),
@@ -575,6 +579,6 @@ impl PowerModel {
             total_pj: per_device * devices,
             window_cycles: window.max(0) as u64,
             average_power_mw: average,
-        }
+        })
     }
 }

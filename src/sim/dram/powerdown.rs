@@ -6,7 +6,7 @@
 //! an RDA or WRA it believes a bank is still open and enters *active* power-down on a precharged
 //! rank (which is what makes DRAMPower's numbers odd under the closed page policies).
 
-use super::checker::{CheckerDdr3, Command};
+use super::checker::{Checker, Command};
 use super::kernel::{Ps, MAX_TIME};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +73,7 @@ impl PowerDownManager {
     }
 
     /// Chooses the next power-down command and when the checker allows it.
-    pub fn start(&mut self, checker: &CheckerDdr3, now: Ps) -> Ps {
+    pub fn start(&mut self, checker: &Checker, now: Ps) -> Ps {
         self.time_to_schedule = MAX_TIME;
         self.next_cmd = None;
         let cmd = if self.exit_triggered {
@@ -136,6 +136,11 @@ impl PowerDownManager {
                     self.state = State::Idle;
                     self.exit_triggered = false;
                 } else if self.controller_idle {
+                    self.entry_triggered = true;
+                }
+            }
+            Command::Refb => {
+                if self.controller_idle {
                     self.entry_triggered = true;
                 }
             }

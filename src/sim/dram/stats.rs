@@ -15,6 +15,9 @@ pub struct CommandCounts {
     pub wr: u64,
     pub wra: u64,
     pub refa: u64,
+    /// Per-bank refreshes (LPDDR4).
+    #[serde(default)]
+    pub refb: u64,
     #[serde(default)]
     pub pdea: u64,
     #[serde(default)]
@@ -40,6 +43,7 @@ impl CommandCounts {
             Command::Wr => &mut self.wr,
             Command::Wra => &mut self.wra,
             Command::Refa => &mut self.refa,
+            Command::Refb => &mut self.refb,
             Command::Pdea => &mut self.pdea,
             Command::Pdxa => &mut self.pdxa,
             Command::Pdep => &mut self.pdep,
@@ -53,16 +57,17 @@ impl CommandCounts {
 
 /// Result of [`super::simulate`]. Energy and power follow DRAMSys/DRAMPower exactly: the energy
 /// covers the DIMM up to the completion of the last command, and the average power is that energy
-/// over the same window (`power_window_ps`), which is what DRAMSys prints.
+/// over the same window (`power_window_ps`), which is what DRAMSys prints. All four are `None`
+/// for LPDDR4, which DRAMSys 4.0 has no power model for (it prints time and bandwidth only).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DramStats {
-    pub total_energy_pj: f64,
-    pub energy: EnergyBreakdown,
-    pub average_power_mw: f64,
+    pub total_energy_pj: Option<f64>,
+    pub energy: Option<EnergyBreakdown>,
+    pub average_power_mw: Option<f64>,
     /// Simulation end: the time the last response reached the trace player (DRAMSys "Total Time").
     pub total_time_ps: u64,
     /// The interval DRAMPower integrates over (from 0 to the completion of the last command).
-    pub power_window_ps: u64,
+    pub power_window_ps: Option<u64>,
     pub requests: u64,
     pub reads: u64,
     pub writes: u64,
@@ -94,19 +99,20 @@ impl DramStats {
     /// A short human-readable report.
     pub fn to_text(&self) -> String {
         let c = &self.commands;
-        let e = &self.energy;
-        format!(
-            "Total Energy:   {:.2} pJ\n\
-             Average Power:  {:.2} mW\n\
+        let absent = "n/a (no power model for this standard in DRAMSys 4.0)";
+        let (energy, power) = match (self.total_energy_pj, self.average_power_mw) {
+            (Some(e), Some(p)) => (format!("{e:.2} pJ"), format!("{p:.2} mW")),
+            _ => (absent.to_string(), absent.to_string()),
+        };
+        let mut text = format!(
+            "Total Energy:   {energy}\n\
+             Average Power:  {power}\n\
              Total Time:     {} ps ({:.3} ns)\n\
              Requests:       {} ({} reads, {} writes)\n\
              Bandwidth:      {:.2} Gb/s ({:.2} % of {:.2} Gb/s)\n\
              Latency:        avg {:.1} ns, max {:.1} ns\n\
              Row buffer:     {} hits, {} misses, {} conflicts\n\
-             Commands:       ACT {} PRE {} PREA {} RD {} RDA {} WR {} WRA {} REFA {}\n\
-             Energy (pJ):    ACT {:.2} PRE {:.2} RD {:.2} WR {:.2} REF {:.2} ACT-standby {:.2} PRE-standby {:.2}\n",
-            self.total_energy_pj,
-            self.average_power_mw,
+             Commands:       ACT {} PRE {} PREA {} RD {} RDA {} WR {} WRA {} REFA {} REFB {}\n",
             self.total_time_ps,
             self.total_time_ns(),
             self.requests,
@@ -128,13 +134,20 @@ impl DramStats {
             c.wr,
             c.wra,
             c.refa,
-            e.act_pj,
-            e.pre_pj,
-            e.read_pj,
-            e.write_pj,
-            e.refresh_pj,
-            e.act_standby_pj,
-            e.pre_standby_pj,
-        )
+            c.refb,
+        );
+        if let Some(e) = &self.energy {
+            text += &format!(
+                "Energy (pJ):    ACT {:.2} PRE {:.2} RD {:.2} WR {:.2} REF {:.2} ACT-standby {:.2} PRE-standby {:.2}\n",
+                e.act_pj,
+                e.pre_pj,
+                e.read_pj,
+                e.write_pj,
+                e.refresh_pj,
+                e.act_standby_pj,
+                e.pre_standby_pj,
+            );
+        }
+        text
     }
 }

@@ -4,11 +4,10 @@
 
 mod arbiter;
 
-use super::checker::{CheckerDdr3, Command, TimingPs};
+use super::checker::{Checker, Command, TimingPs};
 use super::config::DramConfig;
-use super::controller::{
-    BankMachine, Payload, PayloadId, RefreshManager, ResponseQueue, SchedulerState,
-};
+use super::controller::{BankMachine, Payload, PayloadId, ResponseQueue, SchedulerState};
+use super::decoder::Decoder;
 use super::error::DramError;
 use super::frontend::{ArbiterState, Peq, Phase, PlayerState};
 use super::kernel::{Ev, Kernel, Proc, Ps, MAX_TIME};
@@ -16,6 +15,7 @@ use super::limits::{MAX_TRACE_TIME_PS, STALL_STEPS};
 use super::mcconfig::{PowerDownPolicy, RefreshPolicy, Scheduler};
 use super::power::PowerModel;
 use super::powerdown::PowerDownManager;
+use super::refresh::RefreshManager;
 use super::stats::{CommandCounts, DramStats};
 use super::trace::Request;
 
@@ -53,6 +53,7 @@ pub struct Engine<'a> {
     error: Option<DramError>,
     max_address: u64,
     banks_per_rank: u32,
+    decoder: Decoder,
     // front end
     player: PlayerState,
     player_peq: Peq,
@@ -65,7 +66,7 @@ pub struct Engine<'a> {
     phy_fw: Ps,
     phy_bw: Ps,
     // controller
-    checker: CheckerDdr3,
+    checker: Checker,
     sched: SchedulerState,
     banks: Vec<BankMachine>,
     refresh: Vec<RefreshManager>,
@@ -79,8 +80,8 @@ pub struct Engine<'a> {
     due: Vec<(PayloadId, Phase)>,
     delta_count: u64,
     stall_steps: u64,
-    // results
-    power: PowerModel,
+    // results (no power model for LPDDR4, as in DRAMSys 4.0)
+    power: Option<PowerModel>,
     counts: CommandCounts,
     served: u64,
     latency_sum: u128,
@@ -164,10 +165,24 @@ impl<'a> Engine<'a> {
             RefreshPolicy::NoRefresh => Vec::new(),
             RefreshPolicy::AllBank => (0..ranks)
                 .map(|r| {
-                    RefreshManager::new(
+                    RefreshManager::all_bank(
                         r,
                         ranks,
                         t.refi,
+                        t.tck,
+                        mc.refresh_max_postponed,
+                        mc.refresh_max_pulledin,
+                    )
+                })
+                .collect(),
+            // `cfg.check()` has refused these where DRAMSys 4.0 does (all but LPDDR4's per-bank)
+            RefreshPolicy::PerBank | RefreshPolicy::SameBank => (0..ranks)
+                .map(|r| {
+                    RefreshManager::per_bank(
+                        r,
+                        ranks,
+                        spec.banks as usize,
+                        t.tck * spec.timing.refi_pb,
                         t.tck,
                         mc.refresh_max_postponed,
                         mc.refresh_max_pulledin,
@@ -186,6 +201,7 @@ impl<'a> Engine<'a> {
             error: None,
             max_address: cfg.mapping.max_address(),
             banks_per_rank: spec.banks,
+            decoder: Decoder::new(&cfg.mapping, spec.banks),
             player: PlayerState {
                 clk: (1.0e6 / cfg.trace_clk_mhz).round() as Ps,
                 relative,
@@ -206,7 +222,13 @@ impl<'a> Engine<'a> {
             think_bw: round_to_clock(mc.think_delay_bw_ns, tck),
             phy_fw: round_to_clock(mc.phy_delay_fw_ns, tck),
             phy_bw: round_to_clock(mc.phy_delay_bw_ns, tck),
-            checker: CheckerDdr3::new(t.clone(), banks, ranks, spec.bank_groups as usize),
+            checker: Checker::new(
+                spec.memory_type,
+                t.clone(),
+                banks,
+                ranks,
+                spec.bank_groups as usize,
+            ),
             sched: SchedulerState::new(
                 mc.scheduler,
                 mc.scheduler_buffer,
@@ -229,7 +251,7 @@ impl<'a> Engine<'a> {
             due: Vec::with_capacity(8),
             delta_count: 0,
             stall_steps: STALL_STEPS,
-            power: PowerModel::new(spec),
+            power: spec.power.as_ref().map(|_| PowerModel::new(spec)),
             counts: CommandCounts::default(),
             served: 0,
             latency_sum: 0,
@@ -290,9 +312,8 @@ impl<'a> Engine<'a> {
     fn finish(self) -> DramStats {
         let end = self.kernel.now();
         let spec = &self.cfg.memspec;
-        let power = self.power.finish(spec);
-        let energy = power.total_pj;
-        let window_ps = power.window_cycles * self.t.tck;
+        let power = self.power.and_then(|p| p.finish(spec));
+        let tck = self.t.tck;
         let requests = self.player.received;
         let bytes = requests * spec.bytes_per_burst();
         let seconds = end as f64 * 1e-12;
@@ -303,11 +324,11 @@ impl<'a> Engine<'a> {
             / 1000.0;
         let active_ps = self.served * u64::from(spec.burst_length / spec.data_rate) * self.t.tck;
         DramStats {
-            total_energy_pj: energy,
-            energy: power.energy,
-            average_power_mw: power.average_power_mw,
+            total_energy_pj: power.as_ref().map(|p| p.total_pj),
+            average_power_mw: power.as_ref().map(|p| p.average_power_mw),
+            power_window_ps: power.as_ref().map(|p| p.window_cycles * tck),
+            energy: power.map(|p| p.energy),
             total_time_ps: end,
-            power_window_ps: window_ps,
             requests,
             reads: self.reads,
             writes: self.writes,
@@ -393,13 +414,13 @@ impl<'a> Engine<'a> {
         self.fetch_next();
         self.player.sent += 1;
         let now = self.kernel.now();
-        let d = self.cfg.mapping.decode(req.address, self.banks_per_rank);
+        let (rank, bank, row) = self.decoder.decode(req.address);
         let id = self.alloc(Payload {
             address: req.address,
             write: req.write,
-            rank: d.rank,
-            bank: d.bank,
-            row: d.row,
+            rank,
+            bank,
+            row,
             refs: 1,
             ..Payload::default()
         });
@@ -566,18 +587,8 @@ impl<'a> Engine<'a> {
             }
         }
         let bpr = self.banks_per_rank as usize;
-        let range = rank * bpr..(rank + 1) * bpr;
-        // only a due refresh looks at the banks
-        let busy = due
-            && self.banks[range.clone()]
-                .iter()
-                .any(|b| b.current.is_some());
-        let banks = &mut self.banks;
-        self.refresh[r].start(now, self.t.refi, busy, &self.checker, || {
-            for b in &mut banks[range.clone()] {
-                b.blocked = true;
-            }
-        })
+        let banks = &mut self.banks[rank * bpr..(rank + 1) * bpr];
+        self.refresh[r].start(now, banks, rank * bpr, &self.checker)
     }
 
     /// `Controller::controllerMethod`.
@@ -598,9 +609,9 @@ impl<'a> Engine<'a> {
         // bank machines: earliest ready time, then the oldest payload (refresh uses payload ID 0,
         // power-down 2^64 - 2). A rank whose power-down manager has a command offers only that.
         let mut best: Option<(Ps, u64, Command, Source, Ps)> = None;
-        let tck = self.t.tck;
+        let cmd_len = &self.t.cmd_len;
         let mut consider = |cmd: Command, src: Source, pid: u64, time: Ps| {
-            let key = time + tck;
+            let key = time + cmd_len[cmd as usize];
             match best {
                 Some((bt, bid, ..)) if !(key < bt || (key == bt && pid < bid)) => {}
                 _ => best = Some((key, pid, cmd, src, time)),
@@ -674,14 +685,19 @@ impl<'a> Engine<'a> {
 
     fn issue(&mut self, cmd: Command, src: Source) {
         let now = self.kernel.now();
+        let bpr = self.banks_per_rank as usize;
         let (rank, bank) = match src {
-            Source::Refresh(rank) | Source::PowerDown(rank) => (rank, 0usize),
+            Source::PowerDown(rank) => (rank, 0usize),
+            // all-bank refresh names bank 0 of the channel, per-bank refresh its bank
+            Source::Refresh(rank) => match self.refresh[rank].bank() {
+                None => (rank, 0),
+                Some(b) => (rank, rank * bpr + b),
+            },
             Source::Bank(id) => {
                 let p = &self.payloads[id as usize];
                 (p.rank as usize, p.bank as usize)
             }
         };
-        let bpr = self.banks_per_rank as usize;
         if cmd.is_rank_command() {
             for b in &mut self.banks[rank * bpr..(rank + 1) * bpr] {
                 b.update_state(cmd, &self.payloads);
@@ -690,7 +706,7 @@ impl<'a> Engine<'a> {
             self.banks[bank].update_state(cmd, &self.payloads);
         }
         if let Some(r) = self.refresh.get_mut(rank) {
-            r.update_state(cmd, self.t.refi, now);
+            r.update_state(cmd, now);
         }
         if let Some(pdm) = self.pdm.get_mut(rank) {
             pdm.update_state(cmd);
@@ -714,8 +730,10 @@ impl<'a> Engine<'a> {
         }
         // DRAMPower sees the command at its issue cycle on the DRAM side
         let at = now + self.think_fw + self.phy_fw;
-        let cycle = (at as f64 / self.t.tck as f64 + 0.5) as i64;
-        self.power.command(cmd, bank, cycle);
+        if let Some(power) = &mut self.power {
+            let cycle = (at as f64 / self.t.tck as f64 + 0.5) as i64;
+            power.command(cmd, bank, cycle);
+        }
     }
 
     /// The bookkeeping after a RD/WR/RDA/WRA: statistics, scheduler, response queue.
@@ -741,7 +759,11 @@ impl<'a> Engine<'a> {
             self.banks[p.bank as usize].dirty = true;
         }
         self.manage_requests(self.think_fw);
-        let strobe_end = if p.write { self.t.wl } else { self.t.rl } + self.t.burst;
+        let strobe_end = if p.write {
+            self.t.wr_strobe_end
+        } else {
+            self.t.rd_strobe_end
+        };
         let ready = now + self.think_fw + self.phy_fw + strobe_end + self.phy_bw + self.think_bw;
         self.resp.insert(id, p.id, ready);
         self.notify_data_response();

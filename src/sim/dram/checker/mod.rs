@@ -1,5 +1,10 @@
-//! DRAM commands and the DDR3 timing checker: the earliest time each command may be issued given
-//! the commands already on the bus, with the same constraints as DRAMSys's `CheckerDDR3`.
+//! DRAM commands and the timing checker: the earliest time each command may be issued given the
+//! commands already on the bus, with the same constraints as DRAMSys's `CheckerDDR3`,
+//! `CheckerDDR4` (`ddr.rs`) and `CheckerLPDDR4` (`lpddr4.rs`). The bookkeeping of issued commands
+//! and the memoising of answers are shared here.
+
+mod ddr;
+mod lpddr4;
 
 use std::cell::Cell;
 
@@ -27,9 +32,11 @@ pub enum Command {
     /// Self-refresh entry and exit.
     Srefen = 12,
     Srefex = 13,
+    /// Per-bank refresh (LPDDR4).
+    Refb = 14,
 }
 
-pub const N_COMMANDS: usize = 14;
+pub const N_COMMANDS: usize = 15;
 
 impl Command {
     pub fn is_cas(self) -> bool {
@@ -42,7 +49,13 @@ impl Command {
     pub fn is_rank_command(self) -> bool {
         !matches!(
             self,
-            Command::Rd | Command::Wr | Command::Rda | Command::Wra | Command::Act | Command::Pre
+            Command::Rd
+                | Command::Wr
+                | Command::Rda
+                | Command::Wra
+                | Command::Act
+                | Command::Pre
+                | Command::Refb
         )
     }
 
@@ -62,6 +75,7 @@ impl Command {
             Command::Pdxp => "PDXP",
             Command::Srefen => "SREFEN",
             Command::Srefex => "SREFEX",
+            Command::Refb => "REFB",
         }
     }
 }
@@ -86,8 +100,6 @@ pub struct TimingPs {
     pub rfc: Ps,
     pub faw: Ps,
     pub refi: Ps,
-    pub rl: Ps,
-    pub wl: Ps,
     pub burst: Ps,
     pub rd_wr: Ps,
     pub rd_wr_r: Ps,
@@ -105,6 +117,14 @@ pub struct TimingPs {
     pub rd_pden: Ps,
     pub wr_pden: Ps,
     pub wra_pden: Ps,
+    /// Cycles each command occupies the command bus, in ps (LPDDR4's ACT takes 4, DDR's 1).
+    pub cmd_len: [Ps; N_COMMANDS],
+    /// From a RD/RDA (WR/WRA) to the end of its burst on the data strobe (DRAMSys
+    /// `getIntervalOnDataStrobe(...).end`).
+    pub rd_strobe_end: Ps,
+    pub wr_strobe_end: Ps,
+    /// LPDDR4's composites (zero for DDR3/DDR4).
+    pub lp: lpddr4::Derived,
 }
 
 impl TimingPs {
@@ -116,8 +136,36 @@ impl TimingPs {
         // CheckerDDR3 leaves two clocks between a read burst and a write, CheckerDDR4 one plus
         // the write preamble
         let rd_wr_gap = match spec.memory_type {
-            MemoryType::Ddr3 => 2 * tck,
+            MemoryType::Ddr3 | MemoryType::Lpddr4 => 2 * tck,
             MemoryType::Ddr4 => tck + c(t.wpre),
+        };
+        let lp4 = spec.memory_type == MemoryType::Lpddr4;
+        let mut cmd_len = [tck; N_COMMANDS];
+        if lp4 {
+            // MemSpecLPDDR4's commandLengthInCycles
+            for (cmd, cycles) in [
+                (Command::Act, 4),
+                (Command::Pre, 2),
+                (Command::Prea, 2),
+                (Command::Rd, 4),
+                (Command::Rda, 4),
+                (Command::Wr, 4),
+                (Command::Wra, 4),
+                (Command::Refa, 2),
+                (Command::Refb, 2),
+                (Command::Srefen, 2),
+                (Command::Srefex, 2),
+            ] {
+                cmd_len[cmd as usize] = cycles * tck;
+            }
+        }
+        let (rd_strobe_end, wr_strobe_end) = if lp4 {
+            (
+                c(t.rl) + c(t.dqsck) + burst + 3 * tck,
+                c(t.wl) + c(t.dqss) + c(t.dqs2dq) + burst + 3 * tck,
+            )
+        } else {
+            (c(t.rl) + burst, c(t.wl) + burst)
         };
         TimingPs {
             tck,
@@ -136,8 +184,6 @@ impl TimingPs {
             rfc: c(t.rfc),
             faw: c(t.faw),
             refi: c(t.refi),
-            rl: c(t.rl),
-            wl: c(t.wl),
             burst,
             rd_wr: (c(t.rl) + burst + rd_wr_gap).saturating_sub(c(t.wl)),
             rd_wr_r: (c(t.rl) + burst + c(t.rtrs) + c(t.wpre)).saturating_sub(c(t.wl)),
@@ -155,12 +201,21 @@ impl TimingPs {
             rd_pden: c(t.rl) + burst + tck,
             wr_pden: c(t.wl) + burst + c(t.wr),
             wra_pden: c(t.wl) + burst + c(t.wr) + tck,
+            cmd_len,
+            rd_strobe_end,
+            wr_strobe_end,
+            lp: if lp4 {
+                lpddr4::Derived::new(t, tck, burst)
+            } else {
+                lpddr4::Derived::default()
+            },
         }
     }
 }
 
 /// Last issue times per command (per bank, per rank and overall) and the four-activate window.
-pub struct CheckerDdr3 {
+pub struct Checker {
+    kind: MemoryType,
     t: TimingPs,
     banks: usize,
     by_bank: Vec<Ps>,
@@ -169,10 +224,15 @@ pub struct CheckerDdr3 {
     by_group: Vec<Ps>,
     groups: usize,
     groups_per_rank: usize,
-    banks_per_group: usize,
+    /// Per bank: its bank group across the channel, and that group's index within its rank
+    /// (divisions precomputed: `earliest` runs hundreds of thousands of times per evaluation).
+    group_of: Vec<u32>,
+    local_group: Vec<u32>,
     by_cmd: [Ps; N_COMMANDS],
+    /// The last cycle of the last command on the bus (its issue time for one-cycle commands).
     last_on_bus: Ps,
-    /// Ring of the last four ACT times per rank (MAX_TIME = empty slot).
+    /// Ring of the last four ACT (LPDDR4: and REFB) times per rank, each the last cycle of the
+    /// command on the bus as DRAMSys stores it (MAX_TIME = empty slot).
     last_acts: Vec<[Ps; 4]>,
     act_count: Vec<u8>,
     act_head: Vec<u8>,
@@ -195,10 +255,17 @@ fn after(base: Ps, delta: Ps) -> Ps {
     }
 }
 
-impl CheckerDdr3 {
-    pub fn new(t: TimingPs, banks: usize, ranks: usize, groups_per_rank: usize) -> Self {
+impl Checker {
+    pub fn new(
+        kind: MemoryType,
+        t: TimingPs,
+        banks: usize,
+        ranks: usize,
+        groups_per_rank: usize,
+    ) -> Self {
         let groups = ranks * groups_per_rank;
-        CheckerDdr3 {
+        Checker {
+            kind,
             t,
             banks,
             by_bank: vec![MAX_TIME; N_COMMANDS * banks],
@@ -206,7 +273,12 @@ impl CheckerDdr3 {
             by_group: vec![MAX_TIME; N_COMMANDS * groups],
             groups,
             groups_per_rank,
-            banks_per_group: banks / groups.max(1),
+            group_of: (0..banks)
+                .map(|b| (b / (banks / groups.max(1)).max(1)) as u32)
+                .collect(),
+            local_group: (0..banks)
+                .map(|b| ((b / (banks / groups.max(1)).max(1)) % groups_per_rank.max(1)) as u32)
+                .collect(),
             by_cmd: [MAX_TIME; N_COMMANDS],
             last_on_bus: MAX_TIME,
             last_acts: vec![[MAX_TIME; 4]; ranks],
@@ -251,7 +323,7 @@ impl CheckerDdr3 {
         self.version
     }
 
-    /// Earliest time at or after `now` at which `cmd` satisfies every DDR3 constraint.
+    /// Earliest time at or after `now` at which `cmd` satisfies every constraint of the standard.
     pub fn earliest(&self, cmd: Command, rank: usize, bank: usize, now: Ps) -> Ps {
         let bslot = &self.bank_cache[cmd as usize * self.banks + bank];
         let bank_part = match bslot.get() {
@@ -264,13 +336,12 @@ impl CheckerDdr3 {
         };
         // dummy payloads of refresh and power-down name bank 0 on every rank: key by the rank's
         // own group so that ranks never share a cached answer
-        let slot = rank * self.groups_per_rank
-            + (bank / self.banks_per_group.max(1)) % self.groups_per_rank.max(1);
+        let slot = rank * self.groups_per_rank + self.local_group[bank] as usize;
         let rslot = &self.rank_cache[cmd as usize * self.groups + slot];
         let rank_part = match rslot.get() {
             (v, t) if v == self.version => t,
             _ => {
-                let t = self.rank_part(cmd, rank, bank / self.banks_per_group.max(1));
+                let t = self.rank_part(cmd, rank, self.group_of[bank] as usize);
                 rslot.set((self.version, t));
                 t
             }
@@ -280,140 +351,18 @@ impl CheckerDdr3 {
 
     /// Constraints from earlier commands on the same bank.
     fn bank_part(&self, cmd: Command, bank: usize) -> Ps {
-        use Command::*;
-        let t = &self.t;
-        let b = |c: Command| self.bank(c, bank);
-        match cmd {
-            Rd | Rda => {
-                let mut e = after(b(Act), t.rcd).saturating_sub(t.al);
-                if cmd == Rda {
-                    e = e.max(after(b(Wr), t.wr_pre).saturating_sub(t.rtp));
-                }
-                e
-            }
-            Wr | Wra => after(b(Act), t.rcd).saturating_sub(t.al),
-            Act => after(b(Act), t.rc)
-                .max(after(b(Rda), t.al + t.rtp + t.rp))
-                .max(after(b(Wra), t.wr_pre + t.rp))
-                .max(after(b(Pre), t.rp)),
-            Pre => after(b(Act), t.ras)
-                .max(after(b(Rd), t.al + t.rtp))
-                .max(after(b(Wr), t.wr_pre)),
-            _ => 0,
+        match self.kind {
+            MemoryType::Lpddr4 => lpddr4::bank_part(self, cmd, bank),
+            _ => ddr::bank_part(self, cmd, bank),
         }
     }
 
     /// Constraints from commands on the rank, other ranks and the command bus.
     fn rank_part(&self, cmd: Command, rank: usize, group: usize) -> Ps {
-        use Command::*;
-        let t = &self.t;
-        let mut e = after(self.last_on_bus, t.tck);
-        let mut m = |v: Ps| {
-            if v > e {
-                e = v
-            }
-        };
-        match cmd {
-            Rd | Rda => {
-                m(after(self.group(Rd, group), t.ccd_l));
-                m(after(self.rank(Rd, rank), t.ccd));
-                m(after(self.other_rank(Rd, rank), t.burst + t.rtrs));
-                m(after(self.group(Rda, group), t.ccd_l));
-                m(after(self.rank(Rda, rank), t.ccd));
-                m(after(self.other_rank(Rda, rank), t.burst + t.rtrs));
-                m(after(self.group(Wr, group), t.wr_rd_l));
-                m(after(self.rank(Wr, rank), t.wr_rd));
-                m(after(self.by_cmd[Wr as usize], t.wr_rd_r));
-                m(after(self.group(Wra, group), t.wr_rd_l));
-                m(after(self.rank(Wra, rank), t.wr_rd));
-                m(after(self.by_cmd[Wra as usize], t.wr_rd_r));
-                m(after(self.rank(Pdxa, rank), t.xp));
-                m(after(self.rank(Srefex, rank), t.xsdll));
-            }
-            Wr | Wra => {
-                m(after(self.rank(Rd, rank), t.rd_wr));
-                m(after(self.other_rank(Rd, rank), t.rd_wr_r));
-                m(after(self.rank(Rda, rank), t.rd_wr));
-                m(after(self.other_rank(Rda, rank), t.rd_wr_r));
-                m(after(self.group(Wr, group), t.ccd_l));
-                m(after(self.rank(Wr, rank), t.ccd));
-                m(after(self.other_rank(Wr, rank), t.burst + t.rtrs));
-                m(after(self.group(Wra, group), t.ccd_l));
-                m(after(self.rank(Wra, rank), t.ccd));
-                m(after(self.other_rank(Wra, rank), t.burst + t.rtrs));
-                m(after(self.rank(Pdxa, rank), t.xp));
-                m(after(self.rank(Srefex, rank), t.xsdll));
-            }
-            Act => {
-                m(after(self.group(Act, group), t.rrd_l));
-                m(after(self.rank(Act, rank), t.rrd));
-                m(after(self.rank(Prea, rank), t.rp));
-                m(after(self.rank(Pdxa, rank), t.xp));
-                m(after(self.rank(Pdxp, rank), t.xp));
-                m(after(self.rank(Refa, rank), t.rfc));
-                m(after(self.rank(Srefex, rank), t.xs));
-                if self.act_count[rank] >= 4 {
-                    let oldest = self.last_acts[rank][self.act_head[rank] as usize];
-                    m(oldest + t.faw);
-                }
-            }
-            Pre => m(after(self.rank(Pdxa, rank), t.xp)),
-            Prea => {
-                m(after(self.rank(Act, rank), t.ras));
-                m(after(self.rank(Rd, rank), t.al + t.rtp));
-                m(after(self.rank(Rda, rank), t.al + t.rtp));
-                m(after(self.rank(Wr, rank), t.wr_pre));
-                m(after(self.rank(Wra, rank), t.wr_pre));
-                m(after(self.rank(Pdxa, rank), t.xp));
-            }
-            Refa => {
-                m(after(self.rank(Act, rank), t.rc));
-                m(after(self.rank(Rda, rank), t.al + t.rtp + t.rp));
-                m(after(self.rank(Wra, rank), t.wr_pre + t.rp));
-                m(after(self.rank(Pre, rank), t.rp));
-                m(after(self.rank(Prea, rank), t.rp));
-                m(after(self.rank(Pdxp, rank), t.xp));
-                m(after(self.rank(Refa, rank), t.rfc));
-                m(after(self.rank(Srefex, rank), t.xs));
-            }
-            Pdea => {
-                m(after(self.rank(Act, rank), t.actpden));
-                m(after(self.rank(Rd, rank), t.rd_pden));
-                m(after(self.rank(Rda, rank), t.rd_pden));
-                m(after(self.rank(Wr, rank), t.wr_pden));
-                m(after(self.rank(Wra, rank), t.wra_pden));
-                m(after(self.rank(Pre, rank), t.prpden));
-                m(after(self.rank(Pdxa, rank), t.cke));
-            }
-            // DDR3's tPD is tCKE
-            Pdxa => m(after(self.rank(Pdea, rank), t.cke)),
-            Pdep => {
-                m(after(self.rank(Rd, rank), t.rd_pden));
-                m(after(self.rank(Rda, rank), t.rd_pden));
-                m(after(self.rank(Wra, rank), t.wra_pden));
-                m(after(self.rank(Pre, rank), t.prpden));
-                m(after(self.rank(Prea, rank), t.prpden));
-                m(after(self.rank(Pdxp, rank), t.cke));
-                m(after(self.rank(Refa, rank), t.refpden));
-                m(after(self.rank(Srefex, rank), t.xs));
-            }
-            Pdxp => m(after(self.rank(Pdep, rank), t.cke)),
-            Srefen => {
-                m(after(self.rank(Act, rank), t.rc));
-                m(after(
-                    self.rank(Rda, rank),
-                    t.rd_pden.max(t.al + t.rtp + t.rp),
-                ));
-                m(after(self.rank(Wra, rank), t.wra_pden.max(t.wr_pre + t.rp)));
-                m(after(self.rank(Pre, rank), t.rp));
-                m(after(self.rank(Prea, rank), t.rp));
-                m(after(self.rank(Pdxp, rank), t.xp));
-                m(after(self.rank(Refa, rank), t.rfc));
-                m(after(self.rank(Srefex, rank), t.xs));
-            }
-            Srefex => m(after(self.rank(Srefen, rank), t.ckesr)),
+        match self.kind {
+            MemoryType::Lpddr4 => lpddr4::rank_part(self, cmd, rank),
+            _ => ddr::rank_part(self, cmd, rank, group),
         }
-        e
     }
 
     /// Records that `cmd` was issued at `now`.
@@ -421,13 +370,14 @@ impl CheckerDdr3 {
         let ranks = self.act_count.len();
         self.by_rank[cmd as usize * ranks + rank] = now;
         self.by_bank[cmd as usize * self.banks + bank] = now;
-        let group = bank / self.banks_per_group.max(1);
+        let group = self.group_of[bank] as usize;
         self.by_group[cmd as usize * self.groups + group] = now;
         self.by_cmd[cmd as usize] = now;
-        self.last_on_bus = now;
+        self.last_on_bus = now + self.t.cmd_len[cmd as usize] - self.t.tck;
         self.version += 1;
         self.bank_version[bank] += 1;
-        if cmd == Command::Act {
+        if matches!(cmd, Command::Act | Command::Refb) {
+            let now = self.last_on_bus;
             // a FIFO of the last four activates: the head is the oldest once four are stored
             let count = self.act_count[rank] as usize;
             if count < 4 {
