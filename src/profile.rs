@@ -168,6 +168,17 @@ pub struct ModelProfile {
     /// step's are.
     #[serde(default)]
     pub tests_with_code: bool,
+    /// A code run starts with a draft step: the whole project in one plain-text reply, sampled
+    /// as any first reply is, kept as the best candidate and not repaired; the planned steps
+    /// then only run where the draft's files, names or checks fall short. The model alone, asked
+    /// once, beat l2mac's step-by-step writing on single-module tasks (issue 13).
+    #[serde(default)]
+    pub draft_first: bool,
+    /// At the run's end, the project is put back to the step end that scores best on what the
+    /// run can see (the task's stated examples and names, imports, every test file the run wrote)
+    /// when the last state scores worse: a late repair can break what an earlier step had right.
+    #[serde(default)]
+    pub keep_best: bool,
 }
 
 fn one() -> u32 {
@@ -193,6 +204,8 @@ impl ModelProfile {
             candidates: 3,
             test_repairs: 1,
             tests_with_code: true,
+            draft_first: true,
+            keep_best: true,
         }
     }
 
@@ -213,6 +226,8 @@ impl ModelProfile {
             candidates: 1,
             test_repairs: 1,
             tests_with_code: false,
+            draft_first: false,
+            keep_best: false,
         }
     }
 

@@ -336,3 +336,105 @@ async fn dropping_tests_never_ends_a_step_whose_module_lost_a_promised_name() {
     let calc = std::fs::read_to_string(dir.path().join("calc.py")).expect("calc");
     assert!(calc.contains("def sub"), "{calc}");
 }
+
+const TASK_DRAFT: &str = "Write `calc.py` with `add(a, b)` and `sub(a, b)`: `add(2, 3)` is `5` and `sub(5, 3)` is `2`. Test them in `test_calc.py`.";
+const CALC: &str = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n";
+
+fn draft_reply(calc: &str, tests: &str) -> String {
+    format!(
+        "{}\n{}",
+        block("calc.py", calc),
+        block("test_calc.py", tests)
+    )
+}
+
+#[tokio::test]
+async fn a_draft_that_passes_its_checks_leaves_the_planned_steps_nothing_to_do() {
+    let tests = "from calc import add, sub\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_sub():\n    assert sub(5, 3) == 2\n";
+    let server = ScriptedServer::start(vec![
+        plan(&["Write calc.py with add and sub", "Write test_calc.py"]),
+        // The draft step: the whole project in one reply, with a larger output cap.
+        expect(
+            |req| {
+                no_tools(req);
+                assert_eq!(req["max_tokens"].as_u64(), Some(4096), "{req}");
+                let step = user_text(req);
+                assert!(step.contains("calc.py, test_calc.py"), "{step}");
+            },
+            text(&draft_reply(CALC, tests)),
+        ),
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let (report, events) = run_task(&server, dir.path(), TASK_DRAFT, draft_settings(1)).await;
+
+    assert_complete(&report);
+    // The folded planned step found its files, names and green checks: no model call.
+    assert_eq!(
+        (report.steps_total, report.steps_done, report.model_calls),
+        (2, 2, 2)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("calc.py")).expect("calc"),
+        CALC
+    );
+    let skipped = events.iter().any(|e| {
+        matches!(e, Event::StepFinished { index: 1, summary, .. } if summary.starts_with("nothing to fix"))
+    });
+    assert!(skipped, "{events:#?}");
+}
+
+#[tokio::test]
+async fn a_repair_that_breaks_a_stated_example_is_undone_at_the_end() {
+    // The draft's code is right; one of its tests is wrong (5 - 3 is not 3).
+    let wrong_test = "from calc import add, sub\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_sub():\n    assert sub(5, 3) == 3\n";
+    let bent = |sub: &str| {
+        format!("def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return {sub}\n")
+    };
+    let server = ScriptedServer::start(vec![
+        plan(&["Write calc.py with add and sub", "Write test_calc.py"]),
+        text(&draft_reply(CALC, wrong_test)),
+        // The planned step sees the failing test and bends the code to it, twice; the step's
+        // check of the stated example refuses both and the step runs out of turns.
+        expect(
+            |req| {
+                let step = user_text(req);
+                assert!(step.contains("sub(5, 3) == 3"), "{step}");
+            },
+            text(&draft_reply(&bent("a - b + 1"), wrong_test)),
+        ),
+        text(&draft_reply(&bent("1 + a - b"), wrong_test)),
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut settings = draft_settings(1);
+    settings.max_turns_per_step = 2;
+    let (report, events) = run_task(&server, dir.path(), TASK_DRAFT, settings).await;
+
+    assert_eq!(
+        (report.model_calls, report.steps_failed),
+        (4, 1),
+        "{events:#?}"
+    );
+    // sub(5, 3) is 2, as the task states: the draft's module is back.
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("calc.py")).expect("calc"),
+        CALC
+    );
+    let warned = events.iter().find_map(|e| match e {
+        Event::Warning { message } if message.contains("put back as step 1 left it") => {
+            Some(message.clone())
+        }
+        _ => None,
+    });
+    let Some(message) = warned else {
+        panic!("no restore warning: {events:#?}");
+    };
+    assert!(message.contains("2 stated example(s)"), "{message}");
+    assert!(
+        message.contains("the last state had 1 stated example(s)"),
+        "{message}"
+    );
+    // Its wrong test still fails, and the run says so rather than claiming success.
+    assert_ne!(report.outcome, l2mac::control::Outcome::Complete);
+}

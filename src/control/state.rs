@@ -264,6 +264,7 @@ mod tests {
                 deliverables: vec!["a.py".into()],
                 tests: vec![],
                 promised: vec![],
+                draft: false,
             },
         )];
         s.phase = Phase::Executing;

@@ -24,13 +24,19 @@ impl Domain for CodeDomain {
             tests: testfile::test_files_among(&deliverables),
             deliverables,
             promised,
+            draft: false,
         })
     }
 
     fn shape_plan(&self, steps: Vec<NewStep>, profile: &ModelProfile) -> Vec<NewStep> {
         // Agreement ranks plain-text candidates only: the tool path keeps the planner's steps.
-        match profile.tests_with_code && profile.edit_format == EditFormat::Blocks {
+        let blocks = profile.edit_format == EditFormat::Blocks;
+        let steps = match profile.tests_with_code && blocks {
             true => tests_with_their_code(steps),
+            false => steps,
+        };
+        match profile.draft_first && blocks {
+            true => with_draft(steps),
             false => steps,
         }
     }
@@ -113,6 +119,48 @@ pub(super) fn planned_steps(
         .collect()
 }
 
+/// The plan with a draft step in front: every file and promised name of the planned steps, in
+/// their order, written in one reply. A plan that names no file gets no draft.
+pub fn with_draft(steps: Vec<NewStep>) -> Vec<NewStep> {
+    let mut deliverables: Vec<String> = Vec::new();
+    let mut promised: Vec<Promised> = Vec::new();
+    for step in &steps {
+        if let StepKind::Code {
+            deliverables: files,
+            promised: names,
+            ..
+        } = &step.kind
+        {
+            for f in files {
+                if !deliverables.contains(f) {
+                    deliverables.push(f.clone());
+                }
+            }
+            for p in names {
+                if !promised.contains(p) {
+                    promised.push(p.clone());
+                }
+            }
+        }
+    }
+    if deliverables.is_empty() {
+        return steps;
+    }
+    let draft = NewStep {
+        text: format!(
+            "Write the whole project now, in one reply: {}. Every file complete and working, exactly as the task describes; the steps after this one check it and fix what fails.",
+            deliverables.join(", ")
+        ),
+        kind: StepKind::Code {
+            tests: testfile::test_files_among(&deliverables),
+            deliverables,
+            promised,
+            draft: true,
+        },
+    };
+    std::iter::once(draft).chain(steps).collect()
+}
+
 /// Folds each step that only writes `test_X.py` files into the step just before it when that
 /// step writes every `X.py` they test: the pair becomes one step whose files are the module and
 /// its tests, in the planner's words.
@@ -128,12 +176,14 @@ pub fn tests_with_their_code(steps: Vec<NewStep>) -> Vec<NewStep> {
                             deliverables,
                             tests,
                             promised,
+                            ..
                         },
                 }),
                 StepKind::Code {
                     deliverables: new_files,
                     tests: new_tests,
                     promised: new_promised,
+                    ..
                 },
             ) if tests_only_for(new_files, new_tests, deliverables) => {
                 if !text.trim_end().ends_with('.') {
@@ -373,7 +423,11 @@ mod tests {
             ]),
             task,
         );
-        let shaped = CodeDomain.shape_plan(steps.clone(), &ModelProfile::small());
+        let no_draft = ModelProfile {
+            draft_first: false,
+            ..ModelProfile::small()
+        };
+        let shaped = CodeDomain.shape_plan(steps.clone(), &no_draft);
         assert_eq!(shaped.len(), 3, "{shaped:?}");
         assert_eq!(
             shaped[0].text,
@@ -399,6 +453,42 @@ mod tests {
     }
 
     #[test]
+    fn the_small_profile_drafts_every_planned_file_in_a_first_step() {
+        let task = "Write `roman.py` with `to_roman(n)` and `from_roman(s)`, and `util.py`.";
+        let steps = CodeDomain.steps_from_planner(
+            v(&[
+                "Write roman.py with to_roman and from_roman",
+                "Write test_roman.py with pytest tests for to_roman and from_roman",
+                "Write util.py",
+            ]),
+            task,
+        );
+        let shaped = CodeDomain.shape_plan(steps, &ModelProfile::small());
+        assert_eq!(shaped.len(), 3, "{shaped:?}");
+        assert!(shaped[0].kind.is_draft() && !shaped[1].kind.is_draft());
+        assert!(shaped[0].text.contains("roman.py, test_roman.py, util.py"));
+        let StepKind::Code {
+            deliverables,
+            tests,
+            promised,
+            ..
+        } = &shaped[0].kind
+        else {
+            panic!("not a code step: {:?}", shaped[0].kind);
+        };
+        assert_eq!(deliverables, &v(&["roman.py", "test_roman.py", "util.py"]));
+        assert_eq!(tests, &v(&["test_roman.py"]));
+        let names: Vec<&str> = promised.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["to_roman", "from_roman"]);
+        // A plan that names no file has nothing to draft.
+        let none = CodeDomain.steps_from_planner(v(&["Run the tests"]), task);
+        assert_eq!(
+            CodeDomain.shape_plan(none.clone(), &ModelProfile::small()),
+            none
+        );
+    }
+
+    #[test]
     fn a_planned_step_knows_its_files_tests_and_promised_names() {
         let task = "Write temp.py with `c_to_f(celsius: float) -> float` and `f_to_c(f)`.";
         let steps = CodeDomain.steps_from_planner(
@@ -413,6 +503,7 @@ mod tests {
                 deliverables,
                 tests,
                 promised,
+                ..
             } => {
                 assert_eq!(deliverables, &v(&["test_temp.py"]));
                 assert_eq!(tests, &v(&["test_temp.py"]));

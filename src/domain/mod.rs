@@ -62,6 +62,13 @@ impl DomainKind {
     }
 }
 
+impl StepKind {
+    /// Whether this is a code run's draft step.
+    pub fn is_draft(&self) -> bool {
+        matches!(self, StepKind::Code { draft: true, .. })
+    }
+}
+
 impl std::str::FromStr for DomainKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -83,6 +90,10 @@ pub enum StepKind {
         deliverables: Vec<String>,
         tests: Vec<String>,
         promised: Vec<Promised>,
+        /// The draft step (`ModelProfile::draft_first`): every file of the plan in one reply,
+        /// ended after its first (sampled) reply whatever the checks say.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        draft: bool,
     },
     /// A step of an architecture-search run (the code tools plus the simulators).
     Study {
@@ -225,6 +236,7 @@ fn deliverables_scope(kind: &StepKind) -> StepScope {
             deliverables,
             promised,
             tests,
+            ..
         } => StepScope {
             expected_files: deliverables.clone(),
             expected_names: promised.clone(),

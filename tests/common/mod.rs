@@ -249,9 +249,19 @@ pub fn blocks_settings(candidates: u32) -> RunSettings {
     settings
 }
 
-/// The small profile as it is: plain-text replies, `candidates` first replies, tests folded into
-/// the step that writes their module.
+/// The small profile's planned steps: plain-text replies, `candidates` first replies, tests
+/// folded into the step that writes their module, without the draft step in front and the
+/// end-state choice (both tested with `draft_settings`), so each script is one planned step's.
 pub fn folded_settings(candidates: u32) -> RunSettings {
+    let mut settings = draft_settings(candidates);
+    settings.profile.draft_first = false;
+    settings.profile.keep_best = false;
+    settings
+}
+
+/// The small profile as it is: a draft step first, the planned steps after it, the best end
+/// state kept.
+pub fn draft_settings(candidates: u32) -> RunSettings {
     let mut settings = RunSettings {
         check_timeout_secs: 60,
         ..RunSettings::default()

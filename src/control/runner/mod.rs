@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+mod best;
 mod plain;
 
 use super::agent::{AgentPhase, Next, Notice, Nudges, StepAgent};
@@ -15,7 +16,7 @@ use super::planner;
 use super::state::{Instruction, Outcome, Phase, RunReport, RunState, StepStatus};
 use super::ControlError;
 use super::{agree, blocks};
-use crate::domain::{Domain, Expansion, NewStep, StepView};
+use crate::domain::{Domain, Expansion, NewStep, StepKind, StepView};
 use crate::exec::{self, ExecOptions};
 use crate::llm::tokens::TokenCounter;
 use crate::llm::{ChatModel, ChatRequest, ChatResponse, LlmError, Message, ToolChoice};
@@ -376,6 +377,7 @@ impl<'a> Runner<'a> {
             }
             match agent.next(&self.state.settings, &specs, &summarise) {
                 Next::CallModel(request) => {
+                    let request = draft_cap(&kind, request);
                     if !self
                         .answer(index, &mut agent, &ctx, &nudges, &request, None)
                         .await?
@@ -419,6 +421,7 @@ impl<'a> Runner<'a> {
                     request,
                     temperatures,
                 } => {
+                    let request = draft_cap(&kind, request);
                     let temperatures = Some(temperatures.as_slice());
                     if !self
                         .answer(index, &mut agent, &ctx, &nudges, &request, temperatures)
@@ -438,6 +441,15 @@ impl<'a> Runner<'a> {
                         is_error: applied.is_error,
                         preview: applied.preview.chars().take(160).collect(),
                     });
+                    if kind.is_draft() {
+                        // The draft is kept as sampled; the planned steps repair what fails.
+                        let summary = match applied.done {
+                            Some(summary) => summary,
+                            None => "draft written; the planned steps check and fix it".into(),
+                        };
+                        self.end_step(index, StepStatus::Done, summary)?;
+                        return Ok(true);
+                    }
                     let agreed = agree::applies(&ctx, &self.state.settings.profile);
                     // A module the candidates' tests agreed on is not repaired towards its own
                     // failing tests (in 05-matrix the repair lost three functions); only a
@@ -674,6 +686,7 @@ impl<'a> Runner<'a> {
     }
 
     async fn finish(&mut self, outcome: Outcome) -> Result<RunReport, ControlError> {
+        self.keep_best().await?;
         let final_files = self.domain.final_files(&self.state.task);
         let missing: Vec<String> = final_files
             .iter()
@@ -793,6 +806,17 @@ impl<'a> Runner<'a> {
     fn emit(&self, event: Event) {
         self.sink.emit(&event);
     }
+}
+
+/// Output tokens a draft reply may use: the whole project in one reply (the model alone, asked
+/// once, is given as many).
+const DRAFT_MAX_TOKENS: u32 = 4096;
+
+fn draft_cap(kind: &StepKind, mut request: ChatRequest) -> ChatRequest {
+    if kind.is_draft() {
+        request.max_tokens = Some(request.max_tokens.unwrap_or(0).max(DRAFT_MAX_TOKENS));
+    }
+    request
 }
 
 fn instruction(step: NewStep) -> Instruction {

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::{now, Runner};
 use crate::control::agent::StepAgent;
 use crate::control::events::Event;
+use crate::control::state::StepStatus;
 use crate::control::ControlError;
 use crate::control::{agree, blocks};
 use crate::llm::{ChatRequest, ChatResponse, LlmError};
@@ -15,21 +16,36 @@ impl Runner<'_> {
     /// A plain-text step that names no file to write, whose promised names exist and whose
     /// checks already pass ("run the tests and finish"), is done without a model call: asked
     /// anyway, the small model rewrites working files or answers with prose three times over.
+    /// After a draft step, so is a step whose files the draft wrote: the draft was the whole
+    /// project, and the planned steps are there to fix what it left short.
     pub(super) async fn nothing_to_do(
         &self,
         agent: &StepAgent,
         ctx: &ToolContext,
     ) -> Result<Option<String>, ControlError> {
         let fresh = agent.turns == 0 && agent.restarts == 0;
+        let drafted = self
+            .state
+            .plan
+            .first()
+            .is_some_and(|s| s.kind.is_draft() && s.status == StepStatus::Done)
+            && !self.state.plan[agent.step_index].kind.is_draft();
+        let files = &ctx.step.expected_files;
+        let written = match drafted {
+            true => files.iter().all(|f| ctx.store.exists(f)),
+            false => files.is_empty(),
+        };
         if !fresh
             || agent.format != crate::profile::EditFormat::Blocks
-            || !ctx.step.expected_files.is_empty()
+            || !written
             || self.ctx.store.list(None)?.is_empty()
         {
             return Ok(None);
         }
-        let summary =
-            "nothing to write: the step names no file, and the project's checks already pass";
+        let summary = match files.is_empty() {
+            true => "nothing to write: the step names no file, and the project's checks already pass",
+            false => "nothing to fix: the draft wrote this step's files, they define the task's names and the checks pass",
+        };
         Ok(match check_completion(ctx, summary).await? {
             Completion::Done { summary, .. } => Some(summary),
             Completion::NotYet(_) => None,

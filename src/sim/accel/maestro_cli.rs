@@ -44,6 +44,7 @@ pub struct SimMaestroArgs {
     /// ALUs per PE (MAESTRO's --num_simd_lanes, default 1).
     #[arg(long)]
     pub simd: Option<i64>,
+    /// How the layers are printed: `text` (a table) or `json` (`layers` in file order).
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutputFormat,
 }
