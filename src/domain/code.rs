@@ -64,6 +64,10 @@ impl Domain for CodeDomain {
         deliverables_scope(kind)
     }
 
+    fn scores_end_states(&self) -> bool {
+        true
+    }
+
     fn prompt_parts(
         &self,
         _task: &str,

@@ -207,6 +207,13 @@ pub trait Domain: Send + Sync {
         Vec::new()
     }
 
+    /// Whether the run's end state may be put back to an earlier step's end that scores better
+    /// (`ModelProfile::keep_best`): only where a state can be scored (code: stated examples,
+    /// names, imports, tests).
+    fn scores_end_states(&self) -> bool {
+        false
+    }
+
     /// The checks at the end of the run.
     fn final_checker(&self, _max_steps: usize) -> Checker {
         Checker::Commands

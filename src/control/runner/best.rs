@@ -9,7 +9,6 @@ use serde_json::json;
 use super::{now, Runner};
 use crate::control::events::Event;
 use crate::control::ControlError;
-use crate::domain::DomainKind;
 use crate::exec::{is_python_test_file, score_with_pytest, ExecOptions};
 use crate::rate::{rate, Rating};
 use crate::store::{binary_placeholder, FileStore, Snapshot};
@@ -53,8 +52,7 @@ impl Runner<'_> {
     /// Scores every step end of a code run and the current state; restores the best when the
     /// current one scores lower (ties keep the later state, which did more work).
     pub(super) async fn keep_best(&mut self) -> Result<(), ControlError> {
-        if !self.state.settings.profile.keep_best || self.state.settings.domain != DomainKind::Code
-        {
+        if !self.state.settings.profile.keep_best || !self.domain.scores_end_states() {
             return Ok(());
         }
         // The state after step i is the one step i+1 started from; the current state is last.
