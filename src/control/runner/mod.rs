@@ -372,6 +372,16 @@ impl<'a> Runner<'a> {
             return Ok(true);
         }
         loop {
+            // After a draft, a planned step only fixes what the draft left short: a small model
+            // that has not fixed it in a few replies loops for the rest of its turns (a real-model
+            // run spent 8 turns and 20 minutes there), and the end-state choice keeps the best.
+            if self.after_draft(index) && agent.turns >= FIX_TURNS {
+                let reason = format!(
+                    "FAILED: {FIX_TURNS} replies after the draft did not make this step's checks pass; the run's best state is kept at its end"
+                );
+                self.end_step(index, StepStatus::Failed, reason)?;
+                return Ok(true);
+            }
             for notice in agent.manage_context(&self.state.settings, &specs, &self.counter) {
                 self.notice(index, notice);
             }
@@ -807,6 +817,9 @@ impl<'a> Runner<'a> {
         self.sink.emit(&event);
     }
 }
+
+/// Replies a planned step gets after a draft step (its sampled first reply and one repair).
+const FIX_TURNS: u32 = 2;
 
 /// Output tokens a draft reply may use: the whole project in one reply (the model alone, asked
 /// once, is given as many).

@@ -24,12 +24,7 @@ impl Runner<'_> {
         ctx: &ToolContext,
     ) -> Result<Option<String>, ControlError> {
         let fresh = agent.turns == 0 && agent.restarts == 0;
-        let drafted = self
-            .state
-            .plan
-            .first()
-            .is_some_and(|s| s.kind.is_draft() && s.status == StepStatus::Done)
-            && !self.state.plan[agent.step_index].kind.is_draft();
+        let drafted = self.after_draft(agent.step_index);
         let files = &ctx.step.expected_files;
         let written = match drafted {
             true => files.iter().all(|f| ctx.store.exists(f)),
@@ -50,6 +45,15 @@ impl Runner<'_> {
             Completion::Done { summary, .. } => Some(summary),
             Completion::NotYet(_) => None,
         })
+    }
+
+    /// Whether step `index` is a planned step after a finished draft step.
+    pub(super) fn after_draft(&self, index: usize) -> bool {
+        self.state
+            .plan
+            .first()
+            .is_some_and(|s| s.kind.is_draft() && s.status == StepStatus::Done)
+            && !self.state.plan[index].kind.is_draft()
     }
 
     /// A plain-text step's first reply, sampled once per temperature: each candidate is scored on
