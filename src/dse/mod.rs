@@ -23,6 +23,7 @@ pub mod space;
 pub mod study;
 pub mod sweep;
 pub mod train;
+pub mod vsa;
 
 use std::path::Path;
 
