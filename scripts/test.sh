@@ -8,6 +8,8 @@ need_apt=()
 command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
 # the study-storage tests run workers against a throwaway PostgreSQL server
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+# sim::abc drives the real ABC (yosys-abc, from the yosys package); tests/abc_*.rs
+command -v yosys-abc >/dev/null 2>&1 || need_apt+=(yosys)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "== installing ${need_apt[*]} (apt)"
@@ -20,6 +22,9 @@ fi
 # Every sandbox test that would say "sandbox unavailable, skipping" fails instead: CI must test
 # bubblewrap and the Landlock fallback for real. L2MAC_REQUIRE_SANDBOX=0 allows the skips.
 export L2MAC_REQUIRE_SANDBOX="${L2MAC_REQUIRE_SANDBOX:-1}"
+# The ABC tests (tests/abc_*.rs) fail instead of skipping when yosys-abc is absent.
+# L2MAC_REQUIRE_ABC=0 allows the skips.
+export L2MAC_REQUIRE_ABC="${L2MAC_REQUIRE_ABC:-1}"
 if ! python3 -m pytest --version >/dev/null 2>&1; then
   echo "== installing pytest (pip)"
   python3 -m pip install -q pytest

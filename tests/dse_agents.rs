@@ -27,7 +27,7 @@ fn run(text: &str, dir: &std::path::Path) -> StudySummary {
 }
 
 /// Budgets are about 2-3x the worst of 10 exploratory seeds for each agent.
-const BUDGETS: [(&str, usize); 7] = [
+const BUDGETS: [(&str, usize); 8] = [
     ("random", 2500),
     ("random_walk", 200),
     ("ga", 300),
@@ -35,6 +35,7 @@ const BUDGETS: [(&str, usize); 7] = [
     ("bo", 150),
     ("rl", 700),
     ("marl", 800),
+    ("mcts", 400),
 ];
 
 #[test]

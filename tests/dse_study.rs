@@ -58,7 +58,7 @@ fn without_timing(mut s: StudySummary) -> StudySummary {
 #[test]
 fn resume_gives_the_same_result_as_an_uninterrupted_study() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    for agent in ["ga", "bo", "rl", "marl", "aco", "random_walk"] {
+    for agent in ["ga", "bo", "rl", "marl", "aco", "random_walk", "mcts"] {
         let whole = tmp.path().join(format!("{agent}-whole"));
         let cut = tmp.path().join(format!("{agent}-cut"));
         let a = run_study(spec(agent), &whole, &RunOptions::default()).expect("runs");

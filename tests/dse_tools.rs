@@ -72,7 +72,16 @@ fn cli_lists_runs_and_summarises() {
     let names: Vec<&str> = list.iter().filter_map(|a| a["name"].as_str()).collect();
     assert_eq!(
         names,
-        vec!["random", "random_walk", "ga", "aco", "bo", "rl", "marl"]
+        vec![
+            "random",
+            "random_walk",
+            "ga",
+            "aco",
+            "bo",
+            "rl",
+            "marl",
+            "mcts"
+        ]
     );
     let described = cli(DseCommand::Envs {
         name: Some("branin".into()),

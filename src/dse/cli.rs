@@ -79,6 +79,21 @@ pub enum DseCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The past trials most like a design point (cosine of MBAT vectors of their points).
+    Similar {
+        /// Run directories of studies (each holding study.db).
+        #[arg(required = true)]
+        runs: Vec<PathBuf>,
+        /// The design point as a JSON object, e.g. '{"STEP1": "b", "STEP2": "rw"}'.
+        #[arg(long)]
+        point: String,
+        /// How many neighbours.
+        #[arg(long, short, default_value_t = 5)]
+        k: usize,
+        /// Print the neighbours as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run one agent over the hyperparameter grid in the study's [sweep] table.
     Sweep {
         /// The study file with a [sweep] table of hyperparameter lists (and optional `seeds`).
@@ -222,6 +237,32 @@ fn default_dir(spec: &StudySpec, suffix: &str) -> PathBuf {
 
 pub fn run(cmd: &DseCommand, out: &mut dyn Write) -> Result<(), DseError> {
     match cmd {
+        DseCommand::Similar {
+            runs,
+            point,
+            k,
+            json: as_json,
+        } => {
+            let p: serde_json::Value = serde_json::from_str(point).map_err(|e| {
+                DseError::BadObjective(format!("--point `{point}` is not JSON: {e}"))
+            })?;
+            let n = super::similar::similar_trials(runs, &p, *k)?;
+            if *as_json {
+                return json(out, &n);
+            }
+            let mut t = String::new();
+            for x in &n {
+                t += &format!(
+                    "{:.4}  {} trial {}  loss {}  {}\n",
+                    x.cosine,
+                    x.run.display(),
+                    x.trial,
+                    x.loss,
+                    x.point
+                );
+            }
+            w(out, &t)
+        }
         DseCommand::Run {
             study,
             out: dir,

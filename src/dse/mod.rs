@@ -8,7 +8,7 @@
 //! Layering (each line imports only from the lines above it; keep it so):
 //! `error`, then `crate::sim` <- `space`, `objective` (metrics, scores) <- `forest`, `proxy` (a trained
 //! model's data) <- `env` <- `agents` <- `study` (spec, store, run, summary, CSV) <- `report`,
-//! `train`, `sweep` <- `cli` and this facade. Running a study does not write its report; the caller
+//! `train`, `sweep`, `similar` <- `cli` and this facade (`vsa` stands alone). Running a study does not write its report; the caller
 //! does ([`report::write_study_report`]).
 
 pub mod agents;
@@ -19,10 +19,12 @@ pub mod forest;
 pub mod objective;
 pub mod proxy;
 pub mod report;
+pub mod similar;
 pub mod space;
 pub mod study;
 pub mod sweep;
 pub mod train;
+pub mod vsa;
 
 use std::path::Path;
 

@@ -7,6 +7,7 @@
 pub mod aco;
 pub mod ga;
 pub mod marl;
+pub mod mcts;
 pub mod random;
 pub mod rl;
 pub mod tpe;
@@ -69,6 +70,7 @@ pub fn list_agents() -> Vec<AgentInfo> {
         tpe::info(),
         rl::info(),
         marl::info(),
+        mcts::info(),
     ]
 }
 
@@ -88,6 +90,7 @@ pub fn make_agent(
         "bo" | "tpe" => Box::new(tpe::Tpe::new(space, seed, &h)?),
         "rl" => Box::new(rl::Reinforce::new(space, seed, &h)?),
         "marl" => Box::new(marl::MultiAgent::new(space, seed, &h)?),
+        "mcts" => Box::new(mcts::Mcts::new(space, seed, &h)?),
         _ => {
             return Err(DseError::UnknownAgent {
                 name: name.into(),

@@ -1,6 +1,7 @@
 //! Environments: pure functions from a point of a parameter space to named metrics, and the registry
 //! that builds them by name with options (such as the DRAM trace).
 
+pub mod abc;
 pub mod analytic;
 pub mod dram;
 pub mod maestro;
@@ -69,7 +70,7 @@ pub fn list_envs() -> Vec<EnvInfo> {
 
 /// Environments over the native simulators.
 fn extra_envs() -> Vec<EnvInfo> {
-    vec![dram::info(), timeloop::info(), maestro::info()]
+    vec![dram::info(), timeloop::info(), maestro::info(), abc::info()]
 }
 
 /// Builds an environment by name; `options` are the remaining keys of the study's `[env]` table.
@@ -88,6 +89,9 @@ pub fn make_env(name: &str, options: &toml::Table) -> Result<Arc<dyn Environment
         return Ok(env);
     }
     if let Some(env) = maestro::make(name, options)? {
+        return Ok(env);
+    }
+    if let Some(env) = abc::make(name, options)? {
         return Ok(env);
     }
     Err(DseError::UnknownEnv {
@@ -140,6 +144,14 @@ pub fn resolve_paths(env: &mut toml::Table, base: &Path) {
         }
         return;
     }
+    if name == "abc" {
+        if let Some(toml::Value::String(v)) = env.get("circuit") {
+            if let Some(q) = near(v) {
+                env.insert("circuit".into(), toml::Value::String(q));
+            }
+        }
+        return;
+    }
     if name != "dram" {
         return;
     }
@@ -159,10 +171,11 @@ pub fn resolve_paths(env: &mut toml::Table, base: &Path) {
 }
 
 /// The options of the environments that name files.
-const FILE_OPTIONS: &[&str] = &["trace", "memspec", "mapping", "mcconfig", "dir"];
+const FILE_OPTIONS: &[&str] = &["trace", "memspec", "mapping", "mcconfig", "dir", "circuit"];
 
 /// Makes an environment reference that came from a model safe to build: every file it names
-/// (`proxy:FILE`, the dram `trace`, `memspec`, `mapping`, `mcconfig` and `dir` options) must be a
+/// (`proxy:FILE`, the dram `trace`, `memspec`, `mapping`, `mcconfig` and `dir` options, the abc
+/// `circuit`) must be a
 /// file shipped with the crate (a bare name such as `cloud-1.stl`) or a relative path to a file
 /// inside `root` (the run folder) reached without `..` or symlinks; the latter are rewritten to
 /// absolute paths. Anything else is refused, so a model cannot have a simulator read (and quote)
