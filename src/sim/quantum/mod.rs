@@ -8,6 +8,7 @@ pub mod hamiltonian;
 pub mod noise;
 pub mod sim;
 pub mod state;
+pub mod vqe;
 
 pub use circuit::{Circuit, Gate, GateKind};
 pub use error::QuantumError;
