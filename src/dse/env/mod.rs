@@ -5,6 +5,7 @@ pub mod analytic;
 pub mod dram;
 pub mod maestro;
 pub mod proxy;
+pub mod qas;
 pub mod timeloop;
 
 use std::path::Path;
@@ -69,7 +70,7 @@ pub fn list_envs() -> Vec<EnvInfo> {
 
 /// Environments over the native simulators.
 fn extra_envs() -> Vec<EnvInfo> {
-    vec![dram::info(), timeloop::info(), maestro::info()]
+    vec![dram::info(), timeloop::info(), maestro::info(), qas::info()]
 }
 
 /// Builds an environment by name; `options` are the remaining keys of the study's `[env]` table.
@@ -88,6 +89,9 @@ pub fn make_env(name: &str, options: &toml::Table) -> Result<Arc<dyn Environment
         return Ok(env);
     }
     if let Some(env) = maestro::make(name, options)? {
+        return Ok(env);
+    }
+    if let Some(env) = qas::make(name, options)? {
         return Ok(env);
     }
     Err(DseError::UnknownEnv {
@@ -140,6 +144,16 @@ pub fn resolve_paths(env: &mut toml::Table, base: &Path) {
         }
         return;
     }
+    if name == "qas" {
+        for key in ["problem", "noise"] {
+            if let Some(toml::Value::String(v)) = env.get(key) {
+                if let Some(q) = near(v) {
+                    env.insert(key.to_string(), toml::Value::String(q));
+                }
+            }
+        }
+        return;
+    }
     if name != "dram" {
         return;
     }
@@ -159,11 +173,13 @@ pub fn resolve_paths(env: &mut toml::Table, base: &Path) {
 }
 
 /// The options of the environments that name files.
-const FILE_OPTIONS: &[&str] = &["trace", "memspec", "mapping", "mcconfig", "dir"];
+const FILE_OPTIONS: &[&str] = &[
+    "trace", "memspec", "mapping", "mcconfig", "dir", "problem", "noise",
+];
 
 /// Makes an environment reference that came from a model safe to build: every file it names
-/// (`proxy:FILE`, the dram `trace`, `memspec`, `mapping`, `mcconfig` and `dir` options) must be a
-/// file shipped with the crate (a bare name such as `cloud-1.stl`) or a relative path to a file
+/// (`proxy:FILE`, the dram `trace`, `memspec`, `mapping`, `mcconfig` and `dir` options, the qas
+/// `problem` and `noise`) must be a file shipped with the crate (a bare name such as `cloud-1.stl`) or a relative path to a file
 /// inside `root` (the run folder) reached without `..` or symlinks; the latter are rewritten to
 /// absolute paths. Anything else is refused, so a model cannot have a simulator read (and quote)
 /// a file outside its run.

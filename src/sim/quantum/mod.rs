@@ -6,6 +6,7 @@ pub mod circuit;
 pub mod error;
 pub mod hamiltonian;
 pub mod noise;
+pub mod qas;
 pub mod sim;
 pub mod state;
 pub mod vqe;
