@@ -49,6 +49,8 @@ enum SimCommand {
     Timeloop(l2mac::sim::accel::cli::SimTimeloopArgs),
     /// MAESTRO cost model: every layer of a MAPPING.m (network DSL), MAESTRO's options.
     Maestro(l2mac::sim::accel::maestro_cli::SimMaestroArgs),
+    /// Noisy density-matrix simulator: a CIRCUIT.json's energy for a Pauli-sum Hamiltonian.
+    Quantum(l2mac::sim::quantum::cli::SimQuantumArgs),
 }
 
 /// The error and its causes, each cause once: many of our errors already quote their source
@@ -129,6 +131,13 @@ fn main() -> std::process::ExitCode {
             Command::Sim(SimCommand::Maestro(args)) => tokio::task::spawn_blocking(move || {
                 let mut out = std::io::stdout().lock();
                 l2mac::sim::accel::maestro_cli::run(&args, &mut out).map(|()| ExitCode::Success)
+            })
+            .await
+            .map_err(anyhow::Error::from)
+            .and_then(|r| r.map_err(anyhow::Error::from)),
+            Command::Sim(SimCommand::Quantum(args)) => tokio::task::spawn_blocking(move || {
+                let mut out = std::io::stdout().lock();
+                l2mac::sim::quantum::cli::run(&args, &mut out).map(|()| ExitCode::Success)
             })
             .await
             .map_err(anyhow::Error::from)

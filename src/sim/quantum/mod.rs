@@ -3,6 +3,7 @@
 //! Hamiltonians, and the VQE optimisers CRLQAS's architecture search runs in its inner loop.
 
 pub mod circuit;
+pub mod cli;
 pub mod error;
 pub mod hamiltonian;
 pub mod noise;
