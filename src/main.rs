@@ -51,6 +51,8 @@ enum SimCommand {
     Maestro(l2mac::sim::accel::maestro_cli::SimMaestroArgs),
     /// Logic synthesis in the real ABC (yosys-abc): CIRCUIT --recipe "b;rw;rf", mapped area and delay.
     Abc(l2mac::sim::abc::cli::SimAbcArgs),
+    /// Noisy density-matrix simulator: a CIRCUIT.json's energy for a Pauli-sum Hamiltonian.
+    Quantum(l2mac::sim::quantum::cli::SimQuantumArgs),
 }
 
 /// The error and its causes, each cause once: many of our errors already quote their source
@@ -138,6 +140,13 @@ fn main() -> std::process::ExitCode {
             Command::Sim(SimCommand::Abc(args)) => tokio::task::spawn_blocking(move || {
                 let mut out = std::io::stdout().lock();
                 l2mac::sim::abc::cli::run(&args, &mut out).map(|()| ExitCode::Success)
+            })
+            .await
+            .map_err(anyhow::Error::from)
+            .and_then(|r| r.map_err(anyhow::Error::from)),
+            Command::Sim(SimCommand::Quantum(args)) => tokio::task::spawn_blocking(move || {
+                let mut out = std::io::stdout().lock();
+                l2mac::sim::quantum::cli::run(&args, &mut out).map(|()| ExitCode::Success)
             })
             .await
             .map_err(anyhow::Error::from)

@@ -2,3 +2,4 @@
 pub mod abc;
 pub mod accel;
 pub mod dram;
+pub mod quantum;

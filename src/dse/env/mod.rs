@@ -6,6 +6,7 @@ pub mod analytic;
 pub mod dram;
 pub mod maestro;
 pub mod proxy;
+pub mod qas;
 pub mod timeloop;
 
 use std::path::Path;
@@ -70,7 +71,13 @@ pub fn list_envs() -> Vec<EnvInfo> {
 
 /// Environments over the native simulators.
 fn extra_envs() -> Vec<EnvInfo> {
-    vec![dram::info(), timeloop::info(), maestro::info(), abc::info()]
+    vec![
+        dram::info(),
+        timeloop::info(),
+        maestro::info(),
+        abc::info(),
+        qas::info(),
+    ]
 }
 
 /// Builds an environment by name; `options` are the remaining keys of the study's `[env]` table.
@@ -92,6 +99,9 @@ pub fn make_env(name: &str, options: &toml::Table) -> Result<Arc<dyn Environment
         return Ok(env);
     }
     if let Some(env) = abc::make(name, options)? {
+        return Ok(env);
+    }
+    if let Some(env) = qas::make(name, options)? {
         return Ok(env);
     }
     Err(DseError::UnknownEnv {
@@ -152,6 +162,16 @@ pub fn resolve_paths(env: &mut toml::Table, base: &Path) {
         }
         return;
     }
+    if name == "qas" {
+        for key in ["problem", "noise"] {
+            if let Some(toml::Value::String(v)) = env.get(key) {
+                if let Some(q) = near(v) {
+                    env.insert(key.to_string(), toml::Value::String(q));
+                }
+            }
+        }
+        return;
+    }
     if name != "dram" {
         return;
     }
@@ -171,12 +191,14 @@ pub fn resolve_paths(env: &mut toml::Table, base: &Path) {
 }
 
 /// The options of the environments that name files.
-const FILE_OPTIONS: &[&str] = &["trace", "memspec", "mapping", "mcconfig", "dir", "circuit"];
+const FILE_OPTIONS: &[&str] = &[
+    "trace", "memspec", "mapping", "mcconfig", "dir", "circuit", "problem", "noise",
+];
 
 /// Makes an environment reference that came from a model safe to build: every file it names
 /// (`proxy:FILE`, the dram `trace`, `memspec`, `mapping`, `mcconfig` and `dir` options, the abc
-/// `circuit`) must be a
-/// file shipped with the crate (a bare name such as `cloud-1.stl`) or a relative path to a file
+/// `circuit`, the qas `problem` and `noise`) must be a file shipped with the crate (a bare name
+/// such as `cloud-1.stl`) or a relative path to a file
 /// inside `root` (the run folder) reached without `..` or symlinks; the latter are rewritten to
 /// absolute paths. Anything else is refused, so a model cannot have a simulator read (and quote)
 /// a file outside its run.

@@ -39,6 +39,7 @@ pub struct SimAbcArgs {
     /// Also write the circuit as ABC reads it (generated circuits as BLIF) to this file.
     #[arg(long, value_name = "FILE")]
     pub write_circuit: Option<PathBuf>,
+    /// How the result is printed: `text` or `json`.
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutputFormat,
 }
