@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::control::blocks::write_reply;
-use crate::control::ControlError;
+use crate::control::{scratch_dir, ControlError};
 use crate::exec::{is_python_test_file, score_with_pytest};
 use crate::profile::ModelProfile;
 use crate::store::FileStore;
@@ -51,7 +51,7 @@ struct Written {
 
 impl Written {
     fn new(ctx: &ToolContext, reply: &str) -> Result<Self, ControlError> {
-        let project = scratch("l2mac-agree-")?;
+        let project = scratch_dir("l2mac-agree-")?;
         let store = FileStore::open(project.path().join("files"))?;
         for entry in ctx.store.list(None)? {
             if let Ok(text) = ctx.store.read(&entry.path) {
@@ -59,7 +59,7 @@ impl Written {
             }
         }
         write_reply(ctx, &store, reply);
-        let tests = scratch("l2mac-agree-tests-")?;
+        let tests = scratch_dir("l2mac-agree-tests-")?;
         let mut has_tests = false;
         for entry in store.list(None)? {
             let changed = ctx.store.read(&entry.path).ok() != store.read(&entry.path).ok();
@@ -81,16 +81,6 @@ impl Written {
             has_tests,
         })
     }
-}
-
-fn scratch(prefix: &str) -> Result<tempfile::TempDir, ControlError> {
-    tempfile::Builder::new()
-        .prefix(prefix)
-        .tempdir()
-        .map_err(|source| ControlError::Io {
-            path: std::env::temp_dir(),
-            source,
-        })
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ControlError + '_ {

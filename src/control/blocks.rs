@@ -470,13 +470,7 @@ pub fn best(scores: &[Score]) -> Option<usize> {
 /// Scores `reply` as the answer to the step of `ctx`: the project is copied to a scratch folder,
 /// the reply applied there, then rated and checked there (in the same sandbox as every check).
 pub async fn score(ctx: &ToolContext, reply: &str) -> Result<Score, ControlError> {
-    let scratch = tempfile::Builder::new()
-        .prefix("l2mac-candidate-")
-        .tempdir()
-        .map_err(|source| ControlError::Io {
-            path: std::env::temp_dir(),
-            source,
-        })?;
+    let scratch = super::scratch_dir("l2mac-candidate-")?;
     let store = FileStore::open(scratch.path().join("files"))?;
     for entry in ctx.store.list(None)? {
         if let Ok(text) = ctx.store.read(&entry.path) {

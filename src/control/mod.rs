@@ -20,6 +20,18 @@ pub use events::{CollectSink, Event, EventSink, NullSink};
 pub use runner::Runner;
 pub use state::{Outcome, RunReport, RunSettings, RunState, StepStatus};
 
+/// A scratch folder for scoring a candidate or a state apart from the run's own files; removed
+/// when dropped.
+pub(crate) fn scratch_dir(prefix: &str) -> Result<tempfile::TempDir, ControlError> {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .map_err(|source| ControlError::Io {
+            path: std::env::temp_dir(),
+            source,
+        })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
     #[error("{path}: {source}")]

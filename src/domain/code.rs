@@ -123,6 +123,15 @@ pub(super) fn planned_steps(
         .collect()
 }
 
+/// Appends the items of `more` that `list` lacks, keeping both orders.
+fn extend_new<T: PartialEq + Clone>(list: &mut Vec<T>, more: &[T]) {
+    for item in more {
+        if !list.contains(item) {
+            list.push(item.clone());
+        }
+    }
+}
+
 /// The plan with a draft step in front: every file and promised name of the planned steps, in
 /// their order, written in one reply. A plan that names no file gets no draft.
 pub fn with_draft(steps: Vec<NewStep>) -> Vec<NewStep> {
@@ -135,16 +144,8 @@ pub fn with_draft(steps: Vec<NewStep>) -> Vec<NewStep> {
             ..
         } = &step.kind
         {
-            for f in files {
-                if !deliverables.contains(f) {
-                    deliverables.push(f.clone());
-                }
-            }
-            for p in names {
-                if !promised.contains(p) {
-                    promised.push(p.clone());
-                }
-            }
+            extend_new(&mut deliverables, files);
+            extend_new(&mut promised, names);
         }
     }
     if deliverables.is_empty() {
@@ -195,19 +196,9 @@ pub fn tests_with_their_code(steps: Vec<NewStep>) -> Vec<NewStep> {
                 }
                 text.push_str(" Then, in this same step: ");
                 text.push_str(&step.text);
-                for f in new_files {
-                    if !deliverables.contains(f) {
-                        deliverables.push(f.clone());
-                    }
-                    if !tests.contains(f) {
-                        tests.push(f.clone());
-                    }
-                }
-                for p in new_promised {
-                    if !promised.contains(p) {
-                        promised.push(p.clone());
-                    }
-                }
+                extend_new(deliverables, new_files);
+                extend_new(tests, new_files);
+                extend_new(promised, new_promised);
                 true
             }
             _ => false,

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{now, Runner};
 use crate::control::events::Event;
-use crate::control::ControlError;
+use crate::control::{scratch_dir, ControlError};
 use crate::exec::{is_python_test_file, score_with_pytest, ExecOptions};
 use crate::rate::{rate, Rating};
 use crate::store::{binary_placeholder, FileStore, Snapshot};
@@ -94,15 +94,13 @@ impl Runner<'_> {
     }
 }
 
+/// A snapshot entry the store could not give as text (`binary_placeholder`), which restoring
+/// would overwrite the real file with.
 fn is_placeholder(text: &str) -> bool {
-    text.starts_with("<binary ") && text == binary_placeholder(text_size(text))
-}
-
-fn text_size(text: &str) -> usize {
-    text.trim_start_matches("<binary ")
-        .trim_end_matches(" bytes>")
-        .parse()
-        .unwrap_or(usize::MAX)
+    text.strip_prefix("<binary ")
+        .and_then(|t| t.strip_suffix(" bytes>"))
+        .and_then(|n| n.parse::<usize>().ok())
+        .is_some_and(|n| text == binary_placeholder(n))
 }
 
 /// Each state written to a scratch folder, rated, and run against every distinct test file.
@@ -121,13 +119,13 @@ async fn score_states(
     }
     let mut test_dirs = Vec::with_capacity(versions.len());
     for (path, text) in &versions {
-        let dir = scratch("l2mac-end-tests-")?;
+        let dir = scratch_dir("l2mac-end-tests-")?;
         FileStore::open(dir.path())?.write(path, text)?;
         test_dirs.push(dir);
     }
     let mut out = Vec::with_capacity(states.len());
     for (after_step, snapshot) in states {
-        let dir = scratch("l2mac-end-state-")?;
+        let dir = scratch_dir("l2mac-end-state-")?;
         let store = FileStore::open(dir.path())?;
         for (path, text) in snapshot {
             store.write(path, text)?;
@@ -162,14 +160,4 @@ fn restore(store: &FileStore, current: &Snapshot, best: &Snapshot) -> Result<(),
         }
     }
     Ok(())
-}
-
-fn scratch(prefix: &str) -> Result<tempfile::TempDir, ControlError> {
-    tempfile::Builder::new()
-        .prefix(prefix)
-        .tempdir()
-        .map_err(|source| ControlError::Io {
-            path: std::env::temp_dir(),
-            source,
-        })
 }
